@@ -1,0 +1,22 @@
+"""Entry point of the ``keeptrack`` command: one sub-command per module in this package."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="keeptrack",
+    help="Multi-object tracking: track videos, evaluate results, benchmark trackers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """keeptrack: fast, faithful multi-object tracking."""
+
+
+def main() -> None:  # pragma: no cover - console script shim
+    app()

@@ -1,0 +1,1 @@
+"""Reading and writing: MOTChallenge files, video and image sources and sinks."""

@@ -1,0 +1,271 @@
+"""Batched constant-velocity Kalman filters.
+
+A tracker keeps the state of all its tracks in one ``(N, D)`` mean array and one ``(N, D, D)``
+covariance array; every method here works on the whole batch with a handful of NumPy calls, so
+predicting or updating fifty tracks costs about as much as one.
+
+Three parameterisations are provided, each matching the noise model of the tracker family that
+introduced it:
+
+- :class:`KalmanXYAH` -- ``[cx, cy, aspect, h]`` + velocities; noise scaled by box height
+  (DeepSORT, ByteTrack).
+- :class:`KalmanXYWH` -- ``[cx, cy, w, h]`` + velocities; noise scaled by width and height
+  (BoT-SORT).
+- :class:`KalmanXYSR` -- ``[cx, cy, area, ratio]`` + velocities of the first three; fixed noise
+  (SORT, OC-SORT; the ratio is assumed constant).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import chi2
+
+from keeptrack import geometry
+
+#: 95% quantile of the chi-square distribution, indexed by degrees of freedom (DeepSORT gating).
+CHI2_95 = {dof: float(chi2.ppf(0.95, dof)) for dof in range(1, 10)}
+
+
+def _diag(values: np.ndarray) -> np.ndarray:
+    """Stack rows of ``values`` (N, D) into diagonal matrices (N, D, D)."""
+    n, d = values.shape
+    out = np.zeros((n, d, d))
+    out[:, np.arange(d), np.arange(d)] = values
+    return out
+
+
+class _ConstantVelocityKalman:
+    """Shared linear algebra; subclasses define box conversion and the noise model.
+
+    The state is ``[z_0 .. z_{m-1}, v_0 .. v_{k-1}]`` where ``z`` is the 4-d measurement and the
+    first ``k`` measurement components carry a velocity.
+    """
+
+    ndim_measure = 4
+    ndim_state = 8
+
+    def __init__(self, dt: float = 1.0) -> None:
+        d, m = self.ndim_state, self.ndim_measure
+        self.transition = np.eye(d)
+        for i in range(d - m):
+            self.transition[i, m + i] = dt
+        self.measurement = np.eye(m, d)
+
+    # --- subclass hooks -------------------------------------------------------------------
+    def to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def to_xyxy(self, mean: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def initial_std(self, measurement: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def process_std(self, mean: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def measurement_std(self, mean: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    # --- batched filter -------------------------------------------------------------------
+    def initiate(self, measurement: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Start tracks from measurements ``(N, 4)`` with zero velocity."""
+        measurement = np.asarray(measurement, dtype=np.float64).reshape(-1, self.ndim_measure)
+        mean = np.zeros((len(measurement), self.ndim_state))
+        mean[:, : self.ndim_measure] = measurement
+        return mean, _diag(self.initial_std(measurement) ** 2)
+
+    def predict(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Advance every track one time step: ``x = F x``, ``P = F P F^T + Q``."""
+        if len(mean) == 0:
+            return mean, cov
+        q = _diag(self.process_std(mean) ** 2)
+        f = self.transition
+        return mean @ f.T, f @ cov @ f.T + q
+
+    def project(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Measurement-space mean ``(N, 4)`` and innovation covariance ``(N, 4, 4)``."""
+        m = self.ndim_measure
+        r = _diag(self.measurement_std(mean) ** 2)
+        return mean[:, :m], cov[:, :m, :m] + r
+
+    def update(
+        self, mean: np.ndarray, cov: np.ndarray, measurement: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Correct tracks ``(N, D)`` with one measurement each ``(N, 4)``."""
+        if len(mean) == 0:
+            return mean, cov
+        m = self.ndim_measure
+        proj_mean, s = self.project(mean, cov)
+        gain = np.linalg.solve(s, cov[:, :m, :]).transpose(0, 2, 1)
+        innovation = np.asarray(measurement, dtype=np.float64) - proj_mean
+        new_mean = mean + np.einsum("nij,nj->ni", gain, innovation)
+        new_cov = cov - gain @ s @ gain.transpose(0, 2, 1)
+        return new_mean, new_cov
+
+    def gating_distance(
+        self,
+        mean: np.ndarray,
+        cov: np.ndarray,
+        measurements: np.ndarray,
+        only_position: bool = False,
+    ) -> np.ndarray:
+        """Squared Mahalanobis distance of every measurement to every track, ``(N, M)``.
+
+        Args:
+            mean: Track means ``(N, D)``.
+            cov: Track covariances ``(N, D, D)``.
+            measurements: Measurements ``(M, 4)`` in this filter's parameterisation.
+            only_position: Use only the box centre (2 degrees of freedom), as DeepSORT's
+                ``gating_only_position``.
+        """
+        proj_mean, s = self.project(mean, cov)
+        dims = 2 if only_position else self.ndim_measure
+        proj_mean, s = proj_mean[:, :dims], s[:, :dims, :dims]
+        diff = np.asarray(measurements, dtype=np.float64)[None, :, :dims] - proj_mean[:, None, :]
+        chol = np.linalg.cholesky(s)
+        z = np.linalg.solve(chol[:, None], diff[..., None])[..., 0]
+        return np.sum(z * z, axis=-1)
+
+    def apply_affine(
+        self, mean: np.ndarray, cov: np.ndarray, warp: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Move every track by a 2x3 camera-motion warp (state and covariance in one call).
+
+        The centre is mapped by the full affine transform, the centre velocity by its linear
+        part, and sizes are scaled by the warp's isotropic scale ``sqrt(|det A|)``.
+        """
+        if len(mean) == 0:
+            return mean, cov
+        jac = self._affine_jacobian(np.asarray(warp, dtype=np.float64))
+        new_mean = mean @ jac.T
+        new_mean[:, :2] += warp[:, 2]
+        return new_mean, jac @ cov @ jac.T
+
+    def _affine_jacobian(self, warp: np.ndarray) -> np.ndarray:
+        lin = warp[:, :2]
+        scale = float(np.sqrt(abs(np.linalg.det(lin))))
+        m = self.ndim_measure
+        jac = np.eye(self.ndim_state)
+        jac[:2, :2] = lin
+        jac[m : m + 2, m : m + 2] = lin
+        for i, factor in self._size_scaling(scale):
+            jac[i, i] = factor
+        return jac
+
+    def _size_scaling(self, scale: float) -> list[tuple[int, float]]:
+        raise NotImplementedError
+
+
+class KalmanXYAH(_ConstantVelocityKalman):
+    """DeepSORT / ByteTrack filter on ``[cx, cy, w/h, h]``; noise proportional to height."""
+
+    std_weight_position = 1.0 / 20
+    std_weight_velocity = 1.0 / 160
+
+    def to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
+        return geometry.xyxy_to_xyah(xyxy)
+
+    def to_xyxy(self, mean: np.ndarray) -> np.ndarray:
+        return geometry.xyah_to_xyxy(mean[:, :4])
+
+    def initial_std(self, measurement: np.ndarray) -> np.ndarray:
+        h = measurement[:, 3]
+        p, v = 2 * self.std_weight_position * h, 10 * self.std_weight_velocity * h
+        return np.stack(
+            [p, p, np.full_like(h, 1e-2), p, v, v, np.full_like(h, 1e-5), v], axis=1
+        )
+
+    def process_std(self, mean: np.ndarray) -> np.ndarray:
+        h = mean[:, 3]
+        p, v = self.std_weight_position * h, self.std_weight_velocity * h
+        return np.stack(
+            [p, p, np.full_like(h, 1e-2), p, v, v, np.full_like(h, 1e-5), v], axis=1
+        )
+
+    def measurement_std(self, mean: np.ndarray) -> np.ndarray:
+        h = mean[:, 3]
+        p = self.std_weight_position * h
+        return np.stack([p, p, np.full_like(h, 1e-1), p], axis=1)
+
+    def _size_scaling(self, scale: float) -> list[tuple[int, float]]:
+        return [(3, scale), (7, scale)]
+
+
+class KalmanXYWH(_ConstantVelocityKalman):
+    """BoT-SORT filter on ``[cx, cy, w, h]``; noise proportional to width and height."""
+
+    std_weight_position = 1.0 / 20
+    std_weight_velocity = 1.0 / 160
+
+    def to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
+        return geometry.xyxy_to_xywh(xyxy)
+
+    def to_xyxy(self, mean: np.ndarray) -> np.ndarray:
+        return geometry.xywh_to_xyxy(mean[:, :4])
+
+    def _wh_std(self, wh: np.ndarray, weight: float) -> np.ndarray:
+        return np.concatenate([wh, wh], axis=1) * weight
+
+    def initial_std(self, measurement: np.ndarray) -> np.ndarray:
+        wh = measurement[:, 2:4]
+        return np.concatenate(
+            [
+                self._wh_std(wh, 2 * self.std_weight_position),
+                self._wh_std(wh, 10 * self.std_weight_velocity),
+            ],
+            axis=1,
+        )
+
+    def process_std(self, mean: np.ndarray) -> np.ndarray:
+        wh = mean[:, 2:4]
+        return np.concatenate(
+            [self._wh_std(wh, self.std_weight_position), self._wh_std(wh, self.std_weight_velocity)],
+            axis=1,
+        )
+
+    def measurement_std(self, mean: np.ndarray) -> np.ndarray:
+        return self._wh_std(mean[:, 2:4], self.std_weight_position)
+
+    def _size_scaling(self, scale: float) -> list[tuple[int, float]]:
+        return [(2, scale), (3, scale), (6, scale), (7, scale)]
+
+
+class KalmanXYSR(_ConstantVelocityKalman):
+    """SORT filter on ``[cx, cy, area, ratio]`` with velocities of centre and area.
+
+    Noise follows the SORT reference: ``R = diag(1, 1, 10, 10)``, initial velocity variance 1e4,
+    ``Q = diag(1, 1, 1, 1, 0.01, 0.01, 1e-4)``. A prediction that would make the area negative
+    zeroes the area velocity first, as in the reference.
+    """
+
+    ndim_state = 7
+    _initial_var = np.array([10.0, 10.0, 10.0, 10.0, 1e4, 1e4, 1e4])
+    _process_var = np.array([1.0, 1.0, 1.0, 1.0, 1e-2, 1e-2, 1e-4])
+    _measurement_var = np.array([1.0, 1.0, 10.0, 10.0])
+
+    def to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
+        return geometry.xyxy_to_xysr(xyxy)
+
+    def to_xyxy(self, mean: np.ndarray) -> np.ndarray:
+        return geometry.xysr_to_xyxy(mean[:, :4])
+
+    def initial_std(self, measurement: np.ndarray) -> np.ndarray:
+        return np.sqrt(np.broadcast_to(self._initial_var, (len(measurement), 7)))
+
+    def process_std(self, mean: np.ndarray) -> np.ndarray:
+        return np.sqrt(np.broadcast_to(self._process_var, (len(mean), 7)))
+
+    def measurement_std(self, mean: np.ndarray) -> np.ndarray:
+        return np.sqrt(np.broadcast_to(self._measurement_var, (len(mean), 4)))
+
+    def predict(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if len(mean):
+            shrinking = mean[:, 6] + mean[:, 2] <= 0
+            if shrinking.any():
+                mean = mean.copy()
+                mean[shrinking, 6] = 0.0
+        return super().predict(mean, cov)
+
+    def _size_scaling(self, scale: float) -> list[tuple[int, float]]:
+        return [(2, scale**2), (6, scale**2)]

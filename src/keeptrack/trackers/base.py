@@ -1,0 +1,284 @@
+"""The contract every tracker shares.
+
+``update(detections, frame=None, timestamp=None)`` validates its input before touching any
+state, runs the algorithm's :meth:`BaseTracker._step` and returns the matched detections in the
+caller's format (see :mod:`keeptrack.detections`). Track state lives in a
+:class:`~keeptrack.trackers.tracks.TrackTable`; ``tracks`` is a read-only snapshot of it and
+``state_dict()`` / ``load_state_dict()`` let a stopped stream resume with identical results.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import math
+from abc import ABC, abstractmethod
+from typing import Any
+
+import numpy as np
+
+from keeptrack.detections import DetectionArrays, empty_detections, to_detection_arrays
+from keeptrack.motion.kalman import _ConstantVelocityKalman
+from keeptrack.trackers.tracks import TrackState, TrackTable, TrackView
+
+
+def check_range(
+    name: str, value: float, low: float | None = None, high: float | None = None
+) -> float:
+    """Validate one numeric constructor argument; the message names it and the allowed range."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise ValueError(f"{name} must be a number; got {value!r}")
+    if not math.isfinite(value) or (low is not None and value < low) or (
+        high is not None and value > high
+    ):
+        bounds = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
+        raise ValueError(f"{name} must be a finite number in {bounds}; got {value!r}")
+    return value
+
+
+def frames_from_buffer(lost_track_buffer: float, frame_rate: float) -> int:
+    """Frames a lost track survives: the buffer is given in 30 fps frames, as in ByteTrack."""
+    return int(frame_rate / 30.0 * lost_track_buffer)
+
+
+def validate_frame(frame: Any) -> np.ndarray | None:
+    """Check that ``frame`` is an image array ``(H, W)`` or ``(H, W, C)``; ``None`` passes."""
+    if frame is None:
+        return None
+    if not isinstance(frame, np.ndarray):
+        raise ValueError(f"frame must be a NumPy image array (H, W, 3); got {type(frame).__name__}")
+    if frame.ndim not in (2, 3) or frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise ValueError(f"frame must have shape (H, W) or (H, W, C); got {frame.shape}")
+    return frame
+
+
+class BaseTracker(ABC):
+    """Shared lifecycle, validation, id allocation and serialisation for all trackers.
+
+    Subclasses set ``self.kalman`` and implement :meth:`_step`; they may add per-track columns
+    through :meth:`_extra_columns`.
+    """
+
+    kalman: _ConstantVelocityKalman
+
+    def __init__(self, frame_rate: float = 30.0) -> None:
+        self.frame_rate = check_range("frame_rate", frame_rate, 1e-6)
+        self.reset()
+
+    # --- subclass hooks -------------------------------------------------------------------
+    @abstractmethod
+    def _step(
+        self, detections: DetectionArrays, frame: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Run one frame of the algorithm.
+
+        Returns:
+            ``(det_index, track_id)`` for the detections that belong to a reported track.
+        """
+
+    def _extra_columns(self) -> dict[str, tuple[tuple[int, ...], type]]:
+        return {}
+
+    # --- public contract ------------------------------------------------------------------
+    def update(self, detections: Any, frame: Any = None, timestamp: float | None = None) -> Any:
+        """Associate this frame's detections with tracks.
+
+        Args:
+            detections: ``supervision.Detections`` or an ``(N, 4|5|6)`` array of
+                ``[x1, y1, x2, y2, score, class]``; empty input is valid and ages the tracks.
+            frame: The image the detections came from (BGR ``(H, W, 3)``); used by trackers with
+                appearance or camera-motion models, validated and otherwise ignored.
+            timestamp: Capture time in seconds. When given, a gap of ``k`` frame intervals
+                (``frame_rate``) since the previous timestamp counts as ``k - 1`` missed frames,
+                so tracks age correctly across dropped frames.
+
+        Returns:
+            The detections that belong to confirmed tracks, in input order, with their track
+            id: ``supervision.Detections`` with ``tracker_id`` set, or an ``(M, 8)`` array
+            ``[x1, y1, x2, y2, track_id, score, class, det_index]`` for array input.
+
+        Raises:
+            ValueError: On malformed detections, frame or timestamp; tracker state is unchanged.
+        """
+        batch = to_detection_arrays(detections)
+        frame = validate_frame(frame)
+        skipped = self._frames_skipped(timestamp)
+        for _ in range(skipped):
+            self._advance(empty_detections(), None)
+        det_index, track_id = self._advance(batch, frame)
+        if timestamp is not None:
+            self._last_timestamp = float(timestamp)
+        return batch.with_tracks(det_index, track_id)
+
+    def reset(self) -> None:
+        """Forget every track and restart ids at 1."""
+        columns = {
+            "track_id": ((), np.int64),
+            "state": ((), np.int8),
+            "mean": ((self.kalman.ndim_state,), np.float64),
+            "cov": ((self.kalman.ndim_state, self.kalman.ndim_state), np.float64),
+            "score": ((), np.float64),
+            "class_id": ((), np.int64),
+            "start_frame": ((), np.int64),
+            "last_frame": ((), np.int64),
+            "hits": ((), np.int64),
+            "det_index": ((), np.int64),
+        }
+        columns.update(self._extra_columns())
+        self._table = TrackTable(columns)
+        self._next_id = 1
+        self.frame_id = 0
+        self._last_timestamp: float | None = None
+
+    @property
+    def tracks(self) -> tuple[TrackView, ...]:
+        """Snapshot of every live track (tentative, tracked and lost)."""
+        t = self._table
+        boxes = self.kalman.to_xyxy(t["mean"]) if len(t) else np.empty((0, 4))
+        return tuple(
+            TrackView(
+                track_id=int(t["track_id"][i]),
+                state=TrackState(int(t["state"][i])).name.lower(),
+                xyxy=tuple(float(v) for v in boxes[i]),
+                score=float(t["score"][i]),
+                class_id=int(t["class_id"][i]),
+                age=int(self.frame_id - t["start_frame"][i]),
+                hits=int(t["hits"][i]),
+                time_since_update=int(self.frame_id - t["last_frame"][i]),
+            )
+            for i in range(len(t))
+        )
+
+    def apply_camera_motion(self, warp: Any) -> None:
+        """Move every track by a 2x3 affine camera-motion warp (previous frame -> this frame).
+
+        Call it before :meth:`update` of the frame the warp leads to; this is the
+        ``multi_gmc`` hook of Ultralytics / BoT-SORT, applied to all tracks in one call.
+        """
+        warp = np.asarray(warp, dtype=np.float64)
+        if warp.shape != (2, 3) or not np.isfinite(warp).all():
+            raise ValueError(f"warp must be a finite 2x3 affine matrix; got shape {warp.shape}")
+        t = self._table
+        t["mean"], t["cov"] = self.kalman.apply_affine(t["mean"], t["cov"], warp)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to resume this stream later (parameters are not included)."""
+        return {
+            "frame_id": self.frame_id,
+            "next_id": self._next_id,
+            "last_timestamp": self._last_timestamp,
+            "tracks": self._table.state_dict(),
+            "extra": copy.deepcopy(self._extra_state()),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a state saved by :meth:`state_dict` from a tracker of the same class."""
+        self._table.load_state_dict(state["tracks"])
+        self.frame_id = int(state["frame_id"])
+        self._next_id = int(state["next_id"])
+        self._last_timestamp = state["last_timestamp"]
+        self._load_extra_state(copy.deepcopy(state.get("extra", {})))
+
+    @classmethod
+    def parameter_names(cls) -> list[str]:
+        """Constructor parameter names (the tracker's tunable settings)."""
+        return [
+            name
+            for name, p in inspect.signature(cls.__init__).parameters.items()
+            if name != "self" and p.kind is p.POSITIONAL_OR_KEYWORD
+        ]
+
+    def get_params(self) -> dict[str, Any]:
+        """Current constructor parameters, scikit-learn style (for CLIs, tuning and logs)."""
+        return {name: getattr(self, name) for name in self.parameter_names()}
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+    # --- helpers for subclasses -------------------------------------------------------------
+    def _extra_state(self) -> dict[str, Any]:
+        return {}
+
+    def _load_extra_state(self, state: dict[str, Any]) -> None:
+        del state
+
+    def _advance(self, batch: DetectionArrays, frame: np.ndarray | None):
+        self.frame_id += 1
+        return self._step(batch, frame)
+
+    def _frames_skipped(self, timestamp: float | None) -> int:
+        if timestamp is None:
+            return 0
+        if not isinstance(timestamp, (int, float, np.number)) or not math.isfinite(timestamp):
+            raise ValueError(f"timestamp must be a finite number of seconds; got {timestamp!r}")
+        if self._last_timestamp is None:
+            return 0
+        elapsed = float(timestamp) - self._last_timestamp
+        if elapsed < 0:
+            raise ValueError(
+                f"timestamp must not go backwards; got {timestamp} after {self._last_timestamp}"
+            )
+        intervals = int(round(elapsed * self.frame_rate))
+        return min(max(intervals - 1, 0), self._max_skipped_frames())
+
+    def _max_skipped_frames(self) -> int:
+        """Upper bound on simulated missed frames; past it every track is gone anyway."""
+        return 10_000
+
+    def _confirm(self, rows: np.ndarray) -> None:
+        """Mark tracks as tracked, giving ids (in row order) to those confirmed for the first time.
+
+        Ids are handed out at confirmation, not creation, so reported ids have no gaps from
+        tentative tracks that never made it.
+        """
+        t = self._table
+        t["state"][rows] = TrackState.TRACKED
+        fresh = rows[t["track_id"][rows] < 0]
+        t["track_id"][fresh] = np.arange(self._next_id, self._next_id + len(fresh))
+        self._next_id += len(fresh)
+
+    def _new_tracks(
+        self, detections: DetectionArrays, rows: np.ndarray, **extra: np.ndarray
+    ) -> np.ndarray:
+        """Start one tentative track (id -1) per detection row; returns the new table indices."""
+        mean, cov = self.kalman.initiate(self.kalman.to_measurement(detections.xyxy[rows]))
+        n = len(rows)
+        return self._table.append(
+            track_id=np.full(n, -1),
+            state=np.full(n, TrackState.TENTATIVE),
+            mean=mean,
+            cov=cov,
+            score=detections.confidence[rows],
+            class_id=detections.class_id[rows],
+            start_frame=np.full(n, self.frame_id),
+            last_frame=np.full(n, self.frame_id),
+            hits=np.ones(n),
+            det_index=rows,
+            **extra,
+        )
+
+    def _correct(self, track_rows: np.ndarray, detections: DetectionArrays, det_rows: np.ndarray):
+        """Kalman-update matched tracks with their detections and refresh bookkeeping."""
+        if len(track_rows) == 0:
+            return
+        t = self._table
+        mean, cov = self.kalman.update(
+            t["mean"][track_rows],
+            t["cov"][track_rows],
+            self.kalman.to_measurement(detections.xyxy[det_rows]),
+        )
+        t["mean"][track_rows] = mean
+        t["cov"][track_rows] = cov
+        t["score"][track_rows] = detections.confidence[det_rows]
+        t["last_frame"][track_rows] = self.frame_id
+        t["hits"][track_rows] += 1
+        t["det_index"][track_rows] = det_rows
+
+    def _matched_now(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(det_index, track_id)`` of the given track rows, the tracker's output."""
+        t = self._table
+        return t["det_index"][rows], t["track_id"][rows]
+
+    def _predicted_boxes(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        return self.kalman.to_xyxy(self._table["mean"][rows])

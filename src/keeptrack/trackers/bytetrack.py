@@ -1,0 +1,214 @@
+"""ByteTrack: multi-object tracking by associating every detection box (Zhang et al., ECCV 2022).
+
+BYTE keeps low-score boxes instead of throwing them away: occluded objects often still produce a
+weak detection, and matching it to an existing track keeps the identity alive. Each frame:
+
+1. Split detections into high (``score > high_conf_det_threshold``) and low
+   (``low_conf_det_threshold < score < high_conf_det_threshold``) boxes.
+2. Predict tracked and lost tracks (XYAH Kalman; lost tracks keep their height fixed).
+3. First association: high boxes against tracked + lost tracks on IoU distance fused with the
+   detection score, accepting pairs with IoU above ``minimum_iou_threshold``.
+4. Second association: still-unmatched *tracked* tracks against low boxes on plain IoU distance
+   (IoU above ``second_iou_threshold``, 0.5 in the paper); tracks left over become lost.
+5. Unconfirmed (tentative) tracks against the remaining high boxes (IoU above
+   ``unconfirmed_iou_threshold``, distance 0.7 in the reference); unmatched tentative tracks
+   are removed.
+6. Remaining high boxes scoring at least ``track_activation_threshold`` start tentative tracks
+   (confirmed at once on the first frame, as in the reference).
+7. Lost tracks older than ``lost_track_buffer * frame_rate / 30`` frames are removed, and
+   tracked/lost pairs overlapping with IoU above 0.85 keep only the longer-lived track.
+
+Parameter names follow Roboflow ``trackers``; the reference code's names map as:
+
+==============================  ==================================  =========
+keeptrack                       ByteTrack reference                 default
+==============================  ==================================  =========
+``high_conf_det_threshold``     ``track_thresh``                    0.6
+``track_activation_threshold``  ``det_thresh`` (track_thresh + 0.1)  0.7
+``low_conf_det_threshold``      the hard-coded low floor            0.1
+``minimum_iou_threshold``       ``1 - match_thresh``                0.1
+``second_iou_threshold``        ``1 - 0.5`` (second association)     0.5
+``unconfirmed_iou_threshold``   ``1 - 0.7`` (unconfirmed tracks)     0.3
+``lost_track_buffer``           ``track_buffer``                    30
+``minimum_consecutive_frames``  frames to confirm (reference: 2)    2
+``fuse_score``                  ``not mot20``                       True
+==============================  ==================================  =========
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from keeptrack.association import fuse_score as fuse_detection_score
+from keeptrack.association import iou_distance, linear_assignment
+from keeptrack.detections import DetectionArrays
+from keeptrack.geometry import box_iou
+from keeptrack.motion.kalman import KalmanXYAH
+from keeptrack.trackers.base import BaseTracker, check_range, frames_from_buffer
+from keeptrack.trackers.tracks import TrackState
+
+_DUPLICATE_IOU = 0.85
+
+
+class ByteTrackTracker(BaseTracker):
+    """ByteTrack (BYTE association) with a batched XYAH Kalman filter.
+
+    Args:
+        lost_track_buffer: Frames (at 30 fps) a lost track is kept for re-identification
+            (reference: ``track_buffer``).
+        frame_rate: Frame rate of the stream; scales ``lost_track_buffer``.
+        track_activation_threshold: Smallest score that starts a new track (reference:
+            ``det_thresh``).
+        minimum_consecutive_frames: Matches before a new track is confirmed and reported.
+        minimum_iou_threshold: Smallest score-fused IoU accepted in the first association
+            (reference: ``1 - match_thresh``).
+        high_conf_det_threshold: Boundary between high and low score boxes (reference:
+            ``track_thresh``).
+        low_conf_det_threshold: Boxes at or below this score are ignored.
+        second_iou_threshold: Smallest IoU accepted when matching low score boxes.
+        unconfirmed_iou_threshold: Smallest score-fused IoU accepted for tentative tracks.
+        fuse_score: Multiply IoU by detection score in the first and third associations
+            (the reference does this except on MOT20).
+        feature_extractor: Appearance model for BoT-SORT-style fused association; not
+            available yet.
+    """
+
+    def __init__(
+        self,
+        lost_track_buffer: int = 30,
+        frame_rate: float = 30.0,
+        track_activation_threshold: float = 0.7,
+        minimum_consecutive_frames: int = 2,
+        minimum_iou_threshold: float = 0.1,
+        high_conf_det_threshold: float = 0.6,
+        low_conf_det_threshold: float = 0.1,
+        second_iou_threshold: float = 0.5,
+        unconfirmed_iou_threshold: float = 0.3,
+        fuse_score: bool = True,
+        feature_extractor: Any = None,
+    ) -> None:
+        if feature_extractor is not None:
+            raise NotImplementedError(
+                "ByteTrackTracker(feature_extractor=...) is not implemented yet; appearance "
+                "association arrives with keeptrack's appearance module"
+            )
+        self.lost_track_buffer = int(check_range("lost_track_buffer", lost_track_buffer, 0))
+        self.track_activation_threshold = check_range(
+            "track_activation_threshold", track_activation_threshold, 0, 1
+        )
+        self.minimum_consecutive_frames = int(
+            check_range("minimum_consecutive_frames", minimum_consecutive_frames, 1)
+        )
+        self.minimum_iou_threshold = check_range(
+            "minimum_iou_threshold", minimum_iou_threshold, 0, 1
+        )
+        self.high_conf_det_threshold = check_range(
+            "high_conf_det_threshold", high_conf_det_threshold, 0, 1
+        )
+        self.low_conf_det_threshold = check_range(
+            "low_conf_det_threshold", low_conf_det_threshold, 0, self.high_conf_det_threshold
+        )
+        self.second_iou_threshold = check_range("second_iou_threshold", second_iou_threshold, 0, 1)
+        self.unconfirmed_iou_threshold = check_range(
+            "unconfirmed_iou_threshold", unconfirmed_iou_threshold, 0, 1
+        )
+        self.fuse_score = bool(fuse_score)
+        self.feature_extractor = feature_extractor
+        self.kalman = KalmanXYAH()
+        super().__init__(frame_rate)
+        self.max_time_lost = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
+
+    def _max_skipped_frames(self) -> int:
+        return self.max_time_lost + 1
+
+    def _first_cost(self, track_boxes: np.ndarray, detections: DetectionArrays, rows: np.ndarray):
+        cost = iou_distance(track_boxes, detections.xyxy[rows])
+        return fuse_detection_score(cost, detections.confidence[rows]) if self.fuse_score else cost
+
+    def _predict_pool(self, pool: np.ndarray) -> None:
+        t = self._table
+        mean = t["mean"][pool]
+        mean[t["state"][pool] == TrackState.LOST, 7] = 0.0
+        t["mean"][pool], t["cov"][pool] = self.kalman.predict(mean, t["cov"][pool])
+
+    def _step(self, detections: DetectionArrays, frame: np.ndarray | None):
+        t = self._table
+        scores = detections.confidence
+        high = np.flatnonzero(scores > self.high_conf_det_threshold)
+        low = np.flatnonzero(
+            (scores > self.low_conf_det_threshold) & (scores < self.high_conf_det_threshold)
+        )
+        state = t["state"]
+        pool = np.flatnonzero(state != TrackState.TENTATIVE)
+        tentative = np.flatnonzero(state == TrackState.TENTATIVE)
+        self._predict_pool(pool)
+        boxes = self._predicted_boxes()
+
+        first = self._first_cost(boxes[pool], detections, high)
+        m1, pool_left, high_left = linear_assignment(first, 1.0 - self.minimum_iou_threshold)
+
+        remaining = pool[pool_left]
+        remaining = remaining[state[remaining] == TrackState.TRACKED]
+        second = iou_distance(boxes[remaining], detections.xyxy[low])
+        m2, remaining_left, _ = linear_assignment(second, 1.0 - self.second_iou_threshold)
+
+        high_rest = high[high_left]
+        third = self._first_cost(boxes[tentative], detections, high_rest)
+        m3, tentative_left, new_left = linear_assignment(
+            third, 1.0 - self.unconfirmed_iou_threshold
+        )
+
+        matched_pool = np.concatenate([pool[m1[:, 0]], remaining[m2[:, 0]]])
+        matched_tentative = tentative[m3[:, 0]]
+        self._correct(
+            np.concatenate([matched_pool, matched_tentative]),
+            detections,
+            np.concatenate([high[m1[:, 1]], low[m2[:, 1]], high_rest[m3[:, 1]]]),
+        )
+        self._confirm(matched_pool)
+        self._confirm(matched_tentative[t["hits"][matched_tentative] >= self.minimum_consecutive_frames])
+        state[remaining[remaining_left]] = TrackState.LOST
+
+        removed = np.zeros(len(t), dtype=bool)
+        removed[tentative[tentative_left]] = True
+        removed |= (state == TrackState.LOST) & (
+            self.frame_id - t["last_frame"] > self.max_time_lost
+        )
+        t.keep(~removed)
+
+        spawn = high_rest[new_left]
+        spawn = spawn[scores[spawn] >= self.track_activation_threshold]
+        new_rows = self._new_tracks(detections, spawn)
+        if self.frame_id == 1 or self.minimum_consecutive_frames <= 1:
+            self._confirm(new_rows)
+
+        self._remove_duplicates()
+        reported = np.flatnonzero(
+            (t["state"] == TrackState.TRACKED) & (t["last_frame"] == self.frame_id)
+        )
+        return self._matched_now(reported)
+
+    def _remove_duplicates(self) -> None:
+        """Drop the younger of a tracked/lost pair that overlap almost completely.
+
+        A lost track and a new track on the same object would otherwise coexist; the reference
+        keeps whichever has been alive longer (ties go to the lost track).
+        """
+        t = self._table
+        state = t["state"]
+        active = np.flatnonzero(state != TrackState.LOST)
+        lost = np.flatnonzero(state == TrackState.LOST)
+        if len(active) == 0 or len(lost) == 0:
+            return
+        boxes = self._predicted_boxes()
+        pairs = np.argwhere(box_iou(boxes[active], boxes[lost]) > _DUPLICATE_IOU)
+        if len(pairs) == 0:
+            return
+        duration = t["last_frame"] - t["start_frame"]
+        a, b = active[pairs[:, 0]], lost[pairs[:, 1]]
+        drop = np.where(duration[a] > duration[b], b, a)
+        keep = np.ones(len(t), dtype=bool)
+        keep[drop] = False
+        t.keep(keep)

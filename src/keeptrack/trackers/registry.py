@@ -1,0 +1,126 @@
+"""Trackers by name, and their constructor parameters as typed command-line options.
+
+The CLI and benchmarks never list tracker parameters by hand: they read them from each
+tracker's ``__init__`` signature and the ``Args:`` section of its docstring, so a parameter added
+to a tracker appears as ``--tracker.<name>`` everywhere at once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from dataclasses import dataclass
+from typing import Any, get_type_hints
+
+#: CLI name -> "module:ClassName"; modules load lazily so optional trackers cost nothing.
+TRACKERS: dict[str, str] = {
+    "sort": "keeptrack.trackers.sort:SORTTracker",
+    "bytetrack": "keeptrack.trackers.bytetrack:ByteTrackTracker",
+}
+
+_OPTION_PREFIX = "--tracker."
+
+
+@dataclass(frozen=True)
+class TrackerParameter:
+    """One constructor parameter: its name, converter, default and help text."""
+
+    name: str
+    kind: type
+    default: Any
+    help: str
+
+
+def tracker_class(name: str) -> type:
+    """The tracker class registered as ``name``.
+
+    Raises:
+        ValueError: For an unknown name, listing the valid ones.
+    """
+    key = name.strip().lower()
+    if key not in TRACKERS:
+        raise ValueError(f"unknown tracker {name!r}; choose one of: {', '.join(sorted(TRACKERS))}")
+    module_name, class_name = TRACKERS[key].split(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def _docstring_args(cls: type) -> dict[str, str]:
+    doc = inspect.getdoc(cls) or ""
+    match = re.search(r"^Args:\n(.*?)(?:\n\S|\Z)", doc, flags=re.S | re.M)
+    if not match:
+        return {}
+    helps: dict[str, str] = {}
+    current = None
+    for line in match.group(1).splitlines():
+        head = re.match(r"^\s{4}(\w+):\s*(.*)$", line)
+        if head:
+            current = head.group(1)
+            helps[current] = head.group(2)
+        elif current:
+            helps[current] += " " + line.strip()
+    return helps
+
+
+def tracker_parameters(cls: type) -> dict[str, TrackerParameter]:
+    """Constructor parameters of ``cls`` that can be set from a command line (numbers, bools,
+    strings), with help text taken from the class docstring."""
+    hints = get_type_hints(cls.__init__)
+    helps = _docstring_args(cls)
+    params = {}
+    for name, p in inspect.signature(cls.__init__).parameters.items():
+        kind = hints.get(name)
+        if name == "self" or kind not in (int, float, bool, str):
+            continue
+        params[name] = TrackerParameter(name, kind, p.default, helps.get(name, ""))
+    return params
+
+
+def _convert(param: TrackerParameter, text: str) -> Any:
+    if param.kind is bool:
+        lowered = text.lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"--tracker.{param.name} expects true or false; got {text!r}")
+    try:
+        return param.kind(text)
+    except ValueError:
+        raise ValueError(
+            f"--tracker.{param.name} expects a {param.kind.__name__}; got {text!r}"
+        ) from None
+
+
+def parse_tracker_options(cls: type, args: list[str]) -> dict[str, Any]:
+    """Turn ``["--tracker.name", "value", "--tracker.other=value"]`` into constructor kwargs.
+
+    Raises:
+        ValueError: For an unknown parameter (listing the valid ones), a missing value or a
+            value of the wrong type.
+    """
+    params = tracker_parameters(cls)
+    kwargs: dict[str, Any] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if not arg.startswith(_OPTION_PREFIX):
+            raise ValueError(f"unexpected argument {arg!r}; tracker options look like --tracker.NAME VALUE")
+        key, eq, value = arg[len(_OPTION_PREFIX) :].partition("=")
+        key = key.replace("-", "_")
+        if key not in params:
+            valid = ", ".join(f"--tracker.{n}" for n in params)
+            raise ValueError(f"{cls.__name__} has no parameter {key!r}; valid options: {valid}")
+        if not eq:
+            i += 1
+            if i >= len(args):
+                raise ValueError(f"--tracker.{key} needs a value")
+            value = args[i]
+        kwargs[key] = _convert(params[key], value)
+        i += 1
+    return kwargs
+
+
+def create_tracker(name: str, **params: Any):
+    """Instantiate the tracker registered as ``name`` with ``params``."""
+    return tracker_class(name)(**params)
