@@ -1,0 +1,102 @@
+"""Per-track appearance memory: DeepSORT's gallery of recent features and BoT-SORT's EMA.
+
+DeepSORT compares a detection with *every* stored feature of a track and keeps the nearest one,
+so a track that was briefly occluded or seen from another side still matches its best view; the
+gallery is bounded by ``nn_budget`` to keep that comparison cheap. BoT-SORT instead keeps one
+exponential moving average per track, which smooths noise at the cost of forgetting old views.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from keeptrack.appearance.model import l2_normalize
+
+METRICS = ("cosine", "euclidean")
+
+
+def appearance_distance(a: np.ndarray, b: np.ndarray, metric: str = "cosine") -> np.ndarray:
+    """Pairwise distances between unit-length feature rows ``a`` (M, D) and ``b`` (N, D).
+
+    Args:
+        a: Feature rows of unit length (or zero: no appearance).
+        b: Feature rows of unit length (or zero).
+        metric: ``"cosine"`` (``1 - a.b``, in [0, 2]) or ``"euclidean"`` (``|a - b|``, in
+            [0, 2] for unit vectors; DeepSORT's alternative metric).
+    """
+    similarity = np.asarray(a, dtype=np.float32) @ np.asarray(b, dtype=np.float32).T
+    if metric == "cosine":
+        return np.clip(1.0 - similarity, 0.0, 2.0).astype(np.float64)
+    if metric == "euclidean":
+        sq_a = np.sum(np.square(a), axis=1)[:, None]
+        sq_b = np.sum(np.square(b), axis=1)[None, :]
+        return np.sqrt(np.clip(sq_a + sq_b - 2.0 * similarity, 0.0, None)).astype(np.float64)
+    raise ValueError(f"metric must be one of {METRICS}; got {metric!r}")
+
+
+def ema_update(smooth: np.ndarray, new: np.ndarray, momentum: float) -> np.ndarray:
+    """BoT-SORT's feature EMA, ``momentum * smooth + (1 - momentum) * new``, renormalised.
+
+    Rows of ``smooth`` that are all zero (no feature yet) take ``new`` as is.
+    """
+    fresh = ~np.any(smooth, axis=1, keepdims=True)
+    mixed = np.where(fresh, new, momentum * smooth + (1.0 - momentum) * new)
+    return l2_normalize(mixed)
+
+
+class FeatureGallery:
+    """The last ``budget`` features of each track, keyed by an internal track key.
+
+    Args:
+        budget: Features kept per track (DeepSORT's ``nn_budget``); unlimited when ``None``.
+    """
+
+    def __init__(self, budget: int | None = 100) -> None:
+        if budget is not None and int(budget) < 1:
+            raise ValueError(f"nn_budget must be >= 1 or None; got {budget}")
+        self.budget = None if budget is None else int(budget)
+        self._features: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self._features)
+
+    def add(self, keys: np.ndarray, features: np.ndarray) -> None:
+        """Append one feature row per key; zero rows (no appearance) are not stored."""
+        for key, feature in zip(keys.tolist(), features, strict=True):
+            if not feature.any():
+                continue
+            old = self._features.get(key)
+            stack = feature[None] if old is None else np.concatenate([old, feature[None]])
+            self._features[key] = stack if self.budget is None else stack[-self.budget :]
+
+    def keep(self, keys: np.ndarray) -> None:
+        """Forget every track not in ``keys`` (deleted tracks)."""
+        alive = set(np.asarray(keys).tolist())
+        self._features = {k: v for k, v in self._features.items() if k in alive}
+
+    def distance(
+        self, keys: np.ndarray, features: np.ndarray, metric: str = "cosine"
+    ) -> np.ndarray:
+        """Smallest distance from each track's gallery to each detection feature, ``(M, N)``.
+
+        A track with an empty gallery, or a detection without a feature, gets ``inf``: there is
+        no appearance evidence to match on.
+        """
+        cost = np.full((len(keys), len(features)), np.inf)
+        if len(features) == 0:
+            return cost
+        has_feature = np.any(features, axis=1)
+        for row, key in enumerate(np.asarray(keys).tolist()):
+            gallery = self._features.get(key)
+            if gallery is not None:
+                cost[row] = appearance_distance(gallery, features, metric).min(axis=0)
+        cost[:, ~has_feature] = np.inf
+        return cost
+
+    def state_dict(self) -> dict[int, np.ndarray]:
+        """Copies of every track's stored features."""
+        return {k: v.copy() for k, v in self._features.items()}
+
+    def load_state_dict(self, state: dict[int, np.ndarray]) -> None:
+        """Restore features saved by :meth:`state_dict`."""
+        self._features = {int(k): np.asarray(v, dtype=np.float32) for k, v in state.items()}
