@@ -17,6 +17,7 @@ from typing import Any, get_type_hints
 TRACKERS: dict[str, str] = {
     "sort": "keeptrack.trackers.sort:SORTTracker",
     "bytetrack": "keeptrack.trackers.bytetrack:ByteTrackTracker",
+    "deepsort": "keeptrack.trackers.deepsort:DeepSORTTracker",
 }
 
 _OPTION_PREFIX = "--tracker."
