@@ -106,6 +106,16 @@ def _as_float_array(value: Any, name: str, what: str) -> np.ndarray:
 
 
 def _check_values(xyxy: np.ndarray, confidence: np.ndarray, class_id: np.ndarray, name: str):
+    with np.errstate(invalid="ignore"):
+        plausible = (
+            (xyxy[:, 2] >= xyxy[:, 0])
+            & (xyxy[:, 3] >= xyxy[:, 1])
+            & (confidence >= 0)
+            & (confidence <= 1)
+            & (class_id == np.round(class_id))
+        )
+    if plausible.all() and np.isfinite(xyxy).all() and np.isfinite(class_id).all():
+        return
     bad_rows = ~np.isfinite(xyxy).all(axis=1) | ~np.isfinite(confidence) | ~np.isfinite(class_id)
     if bad_rows.any():
         row = int(np.flatnonzero(bad_rows)[0])

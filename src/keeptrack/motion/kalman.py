@@ -29,9 +29,9 @@ CHI2_95 = {dof: float(chi2.ppf(0.95, dof)) for dof in range(1, 10)}
 def _diag(values: np.ndarray) -> np.ndarray:
     """Stack rows of ``values`` (N, D) into diagonal matrices (N, D, D)."""
     n, d = values.shape
-    out = np.zeros((n, d, d))
-    out[:, np.arange(d), np.arange(d)] = values
-    return out
+    out = np.zeros((n, d * d))
+    out[:, :: d + 1] = values
+    return out.reshape(n, d, d)
 
 
 class _ConstantVelocityKalman:
@@ -44,11 +44,12 @@ class _ConstantVelocityKalman:
     ndim_measure = 4
     ndim_state = 8
 
-    def __init__(self, dt: float = 1.0) -> None:
+    def __init__(self) -> None:
         d, m = self.ndim_state, self.ndim_measure
+        self._velocity_dims = d - m
         self.transition = np.eye(d)
-        for i in range(d - m):
-            self.transition[i, m + i] = dt
+        for i in range(self._velocity_dims):
+            self.transition[i, m + i] = 1.0
         self.measurement = np.eye(m, d)
 
     # --- subclass hooks -------------------------------------------------------------------
@@ -79,15 +80,25 @@ class _ConstantVelocityKalman:
         """Advance every track one time step: ``x = F x``, ``P = F P F^T + Q``."""
         if len(mean) == 0:
             return mean, cov
-        q = _diag(self.process_std(mean) ** 2)
-        f = self.transition
-        return mean @ f.T, f @ cov @ f.T + q
+        # F = [[I, I], [0, I]] on (position, velocity) pairs, so F P F^T is two in-place block
+        # additions (rows, then columns) instead of two batched 8x8 matrix products.
+        m, k = self.ndim_measure, self._velocity_dims
+        n, d = mean.shape
+        q = self.process_std(mean) ** 2
+        mean = mean.copy()
+        mean[:, :k] += mean[:, m : m + k]
+        cov = cov.copy()
+        cov[:, :k, :] += cov[:, m : m + k, :]
+        cov[:, :, :k] += cov[:, :, m : m + k]
+        cov.reshape(n, d * d)[:, :: d + 1] += q
+        return mean, cov
 
     def project(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Measurement-space mean ``(N, 4)`` and innovation covariance ``(N, 4, 4)``."""
         m = self.ndim_measure
-        r = _diag(self.measurement_std(mean) ** 2)
-        return mean[:, :m], cov[:, :m, :m] + r
+        s = cov[:, :m, :m].copy()
+        s.reshape(-1, m * m)[:, :: m + 1] += self.measurement_std(mean) ** 2
+        return mean[:, :m], s
 
     def update(
         self, mean: np.ndarray, cov: np.ndarray, measurement: np.ndarray
@@ -172,16 +183,12 @@ class KalmanXYAH(_ConstantVelocityKalman):
     def initial_std(self, measurement: np.ndarray) -> np.ndarray:
         h = measurement[:, 3]
         p, v = 2 * self.std_weight_position * h, 10 * self.std_weight_velocity * h
-        return np.stack(
-            [p, p, np.full_like(h, 1e-2), p, v, v, np.full_like(h, 1e-5), v], axis=1
-        )
+        return np.stack([p, p, np.full_like(h, 1e-2), p, v, v, np.full_like(h, 1e-5), v], axis=1)
 
     def process_std(self, mean: np.ndarray) -> np.ndarray:
         h = mean[:, 3]
         p, v = self.std_weight_position * h, self.std_weight_velocity * h
-        return np.stack(
-            [p, p, np.full_like(h, 1e-2), p, v, v, np.full_like(h, 1e-5), v], axis=1
-        )
+        return np.stack([p, p, np.full_like(h, 1e-2), p, v, v, np.full_like(h, 1e-5), v], axis=1)
 
     def measurement_std(self, mean: np.ndarray) -> np.ndarray:
         h = mean[:, 3]
@@ -220,7 +227,10 @@ class KalmanXYWH(_ConstantVelocityKalman):
     def process_std(self, mean: np.ndarray) -> np.ndarray:
         wh = mean[:, 2:4]
         return np.concatenate(
-            [self._wh_std(wh, self.std_weight_position), self._wh_std(wh, self.std_weight_velocity)],
+            [
+                self._wh_std(wh, self.std_weight_position),
+                self._wh_std(wh, self.std_weight_velocity),
+            ],
             axis=1,
         )
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from keeptrack.detections import DetectionArrays, empty_detections, to_detection_arrays
 from keeptrack.motion.kalman import _ConstantVelocityKalman
-from keeptrack.trackers.tracks import TrackState, TrackTable, TrackView
+from keeptrack.trackers.tracks import TENTATIVE, TRACKED, TrackState, TrackTable, TrackView
 
 
 def check_range(
@@ -28,8 +28,10 @@ def check_range(
     """Validate one numeric constructor argument; the message names it and the allowed range."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
         raise ValueError(f"{name} must be a number; got {value!r}")
-    if not math.isfinite(value) or (low is not None and value < low) or (
-        high is not None and value > high
+    if (
+        not math.isfinite(value)
+        or (low is not None and value < low)
+        or (high is not None and value > high)
     ):
         bounds = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
         raise ValueError(f"{name} must be a finite number in {bounds}; got {value!r}")
@@ -233,7 +235,7 @@ class BaseTracker(ABC):
         tentative tracks that never made it.
         """
         t = self._table
-        t["state"][rows] = TrackState.TRACKED
+        t["state"][rows] = TRACKED
         fresh = rows[t["track_id"][rows] < 0]
         t["track_id"][fresh] = np.arange(self._next_id, self._next_id + len(fresh))
         self._next_id += len(fresh)
@@ -246,7 +248,7 @@ class BaseTracker(ABC):
         n = len(rows)
         return self._table.append(
             track_id=np.full(n, -1),
-            state=np.full(n, TrackState.TENTATIVE),
+            state=np.full(n, TENTATIVE),
             mean=mean,
             cov=cov,
             score=detections.confidence[rows],

@@ -106,7 +106,9 @@ def parse_tracker_options(cls: type, args: list[str]) -> dict[str, Any]:
     while i < len(args):
         arg = args[i]
         if not arg.startswith(_OPTION_PREFIX):
-            raise ValueError(f"unexpected argument {arg!r}; tracker options look like --tracker.NAME VALUE")
+            raise ValueError(
+                f"unexpected argument {arg!r}; tracker options look like --tracker.NAME VALUE"
+            )
         key, eq, value = arg[len(_OPTION_PREFIX) :].partition("=")
         key = key.replace("-", "_")
         if key not in params:

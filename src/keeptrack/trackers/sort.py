@@ -1,10 +1,10 @@
 """SORT: Simple Online and Realtime Tracking (Bewley et al., ICIP 2016).
 
 Each frame: predict every track with a constant-velocity Kalman filter on ``[cx, cy, area,
-ratio]``; match predictions to detections by the Hungarian algorithm on IoU, rejecting pairs
-below ``minimum_iou_threshold``; correct matched tracks, start a tentative track for every
-unmatched detection scoring at least ``track_activation_threshold``, and delete tracks unseen for
-longer than ``max_age``. A tentative track is confirmed (and gets its id) once matched in
+ratio]``; match predictions to the detections scoring at least ``track_activation_threshold``
+(SORT has no use for weak boxes) by optimal assignment on IoU distance, refusing pairs below
+``minimum_iou_threshold``; correct matched tracks, start a tentative track for every unmatched
+detection, and delete tracks unseen for longer than ``max_age``. A tentative track is confirmed (and gets its id) once matched in
 ``min_hits`` consecutive frames, or at once during the first ``min_hits`` frames of the stream as
 in the reference implementation; a tentative track that misses a frame is dropped. A confirmed
 track is reported in every frame in which it is matched.
@@ -17,11 +17,13 @@ keeptrack                      SORT paper / reference code
 ``lost_track_buffer``          ``max_age`` (frames at 30 fps; scaled by ``frame_rate / 30``)
 ``minimum_consecutive_frames`` ``min_hits``
 ``minimum_iou_threshold``      ``iou_threshold`` (``IOU_min``)
-``track_activation_threshold`` smallest score that may start a track (any score may continue one)
+``track_activation_threshold`` the detector score threshold applied before SORT
 =============================  ===========================================================
 
 The reference uses ``max_age=1``; the default here (30) keeps tracks through short occlusions
-and scores higher on MOT17, matching Roboflow's default.
+and scores higher on MOT17, matching Roboflow's default. The default score threshold (0.25)
+suits detectors that already drop weak boxes; with unfiltered detections such as the MOT17
+YOLOX files (scores down to 0.01) use about 0.6, as the benchmark does.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from keeptrack.association import iou_distance, linear_assignment
 from keeptrack.detections import DetectionArrays
 from keeptrack.motion.kalman import KalmanXYSR
 from keeptrack.trackers.base import BaseTracker, check_range, frames_from_buffer
-from keeptrack.trackers.tracks import TrackState
+from keeptrack.trackers.tracks import LOST, TENTATIVE
 
 
 class SORTTracker(BaseTracker):
@@ -42,7 +44,7 @@ class SORTTracker(BaseTracker):
         lost_track_buffer: Frames (at 30 fps) a track survives without a match (paper:
             ``max_age``).
         frame_rate: Frame rate of the stream; scales ``lost_track_buffer``.
-        track_activation_threshold: Smallest detection score that may start a new track.
+        track_activation_threshold: Detections scoring below this are ignored.
         minimum_consecutive_frames: Consecutive matches before a track is reported (paper:
             ``min_hits``).
         minimum_iou_threshold: Smallest IoU an accepted match may have (paper: ``IOU_min``).
@@ -77,22 +79,20 @@ class SORTTracker(BaseTracker):
         t = self._table
         t["mean"], t["cov"] = self.kalman.predict(t["mean"], t["cov"])
 
-        iou_cost = iou_distance(self._predicted_boxes(), detections.xyxy)
-        matches, _, unmatched = linear_assignment(iou_cost, threshold=None)
-        accepted = iou_cost[matches[:, 0], matches[:, 1]] <= 1.0 - self.minimum_iou_threshold
-        unmatched = np.union1d(unmatched, matches[~accepted, 1])
-        matches = matches[accepted]
-        self._correct(matches[:, 0], detections, matches[:, 1])
-
-        spawn = unmatched[detections.confidence[unmatched] >= self.track_activation_threshold]
-        self._new_tracks(detections, spawn)
+        usable = np.flatnonzero(detections.confidence >= self.track_activation_threshold)
+        iou_cost = iou_distance(self._predicted_boxes(), detections.xyxy[usable])
+        matches, _, unmatched = linear_assignment(iou_cost, 1.0 - self.minimum_iou_threshold)
+        self._correct(matches[:, 0], detections, usable[matches[:, 1]])
+        self._new_tracks(detections, usable[unmatched])
 
         matched_now = t["last_frame"] == self.frame_id
-        tentative = t["state"] == TrackState.TENTATIVE
+        tentative = t["state"] == TENTATIVE
         warm_up = self.frame_id <= self.minimum_consecutive_frames
-        ready = matched_now & (~tentative | (t["hits"] >= self.minimum_consecutive_frames) | warm_up)
+        ready = matched_now & (
+            ~tentative | (t["hits"] >= self.minimum_consecutive_frames) | warm_up
+        )
         self._confirm(np.flatnonzero(ready))
-        t["state"][~matched_now & ~tentative] = TrackState.LOST
+        t["state"][~matched_now & ~tentative] = LOST
         reported = self._matched_now(np.flatnonzero(ready))
 
         alive = (self.frame_id - t["last_frame"] <= self.max_age) & (matched_now | ~tentative)

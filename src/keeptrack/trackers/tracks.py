@@ -20,6 +20,11 @@ class TrackState(IntEnum):
     LOST = 2
 
 
+# Plain-int aliases for the hot loop: comparing a NumPy array with an IntEnum member makes NumPy
+# probe the member's attributes through Enum.__getattr__, which costs more than the comparison.
+TENTATIVE, TRACKED, LOST = (int(state) for state in TrackState)
+
+
 @dataclass(frozen=True)
 class TrackView:
     """A snapshot of one track, for users; trackers never read it back.

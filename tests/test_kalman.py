@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+
+from keeptrack.motion.kalman import CHI2_95, KalmanXYAH, KalmanXYSR, KalmanXYWH
+
+FILTERS = [KalmanXYAH, KalmanXYWH, KalmanXYSR]
+RNG = np.random.default_rng(3)
+
+
+def make_tracks(kf, n=6):
+    xy = RNG.uniform(50, 500, size=(n, 2))
+    wh = RNG.uniform(20, 120, size=(n, 2))
+    boxes = np.hstack([xy, xy + wh])
+    mean, cov = kf.initiate(kf.to_measurement(boxes))
+    mean[:, kf.ndim_measure :] = RNG.normal(size=(n, kf.ndim_state - kf.ndim_measure))
+    return boxes, mean, cov
+
+
+def textbook_step(kf, mean, cov, z):
+    """One predict + update per track with explicit matrices (the reference to match)."""
+    f, h = kf.transition, kf.measurement
+    q = np.diag(kf.process_std(mean[None])[0] ** 2)
+    m = f @ mean
+    p = f @ cov @ f.T + q
+    r = np.diag(kf.measurement_std(m[None])[0] ** 2)
+    s = h @ p @ h.T + r
+    k = p @ h.T @ np.linalg.inv(s)
+    return m + k @ (z - h @ m), p - k @ s @ k.T
+
+
+@pytest.mark.parametrize("cls", FILTERS)
+def test_batched_predict_update_equals_per_track_textbook_filter(cls):
+    kf = cls()
+    boxes, mean, cov = make_tracks(kf)
+    z = kf.to_measurement(boxes + RNG.normal(scale=2.0, size=boxes.shape))
+    pm, pc = kf.predict(mean, cov)
+    um, uc = kf.update(pm, pc, z)
+    for i in range(len(mean)):
+        em, ec = textbook_step(kf, mean[i], cov[i], z[i])
+        np.testing.assert_allclose(um[i], em, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(uc[i], ec, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("cls", FILTERS)
+def test_constant_velocity_object_is_followed(cls):
+    kf = cls()
+    box = np.array([[100.0, 100.0, 140.0, 200.0]])
+    mean, cov = kf.initiate(kf.to_measurement(box))
+    for _ in range(30):
+        box = box + [3.0, 1.0, 3.0, 1.0]
+        mean, cov = kf.predict(mean, cov)
+        mean, cov = kf.update(mean, cov, kf.to_measurement(box))
+    predicted, _ = kf.predict(mean, cov)
+    np.testing.assert_allclose(kf.to_xyxy(predicted), box + [3.0, 1.0, 3.0, 1.0], atol=0.5)
+
+
+@pytest.mark.parametrize("cls", FILTERS)
+def test_gating_distance_is_squared_mahalanobis(cls):
+    kf = cls()
+    boxes, mean, cov = make_tracks(kf, 4)
+    z = kf.to_measurement(boxes[::-1] + 3.0)
+    d = kf.gating_distance(mean, cov, z)
+    proj, s = kf.project(mean, cov)
+    for i in range(4):
+        for j in range(4):
+            diff = z[j] - proj[i]
+            assert d[i, j] == pytest.approx(diff @ np.linalg.inv(s[i]) @ diff, rel=1e-9)
+    assert kf.gating_distance(mean, cov, z, only_position=True).shape == (4, 4)
+    assert CHI2_95[4] == pytest.approx(9.4877, abs=1e-4)
+
+
+@pytest.mark.parametrize("cls", FILTERS)
+def test_affine_warp_translates_boxes(cls):
+    kf = cls()
+    boxes, mean, cov = make_tracks(kf)
+    warp = np.array([[1.0, 0.0, 12.0], [0.0, 1.0, -5.0]])
+    moved, moved_cov = kf.apply_affine(mean, cov, warp)
+    np.testing.assert_allclose(kf.to_xyxy(moved), kf.to_xyxy(mean) + [12, -5, 12, -5], atol=1e-9)
+    np.testing.assert_allclose(moved_cov, cov, atol=1e-12)
+
+
+def test_affine_warp_scales_sizes():
+    kf = KalmanXYWH()
+    mean, cov = kf.initiate(np.array([[100.0, 50.0, 20.0, 40.0]]))
+    warp = np.array([[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]])
+    moved, _ = kf.apply_affine(mean, cov, warp)
+    np.testing.assert_allclose(moved[0, :4], [200.0, 100.0, 40.0, 80.0])
+
+
+def test_sort_filter_never_predicts_negative_area():
+    kf = KalmanXYSR()
+    mean, cov = kf.initiate(np.array([[50.0, 50.0, 4.0, 1.0]]))
+    mean[0, 6] = -10.0  # shrinking faster than the area allows
+    predicted, _ = kf.predict(mean, cov)
+    assert predicted[0, 2] >= 0
