@@ -27,7 +27,7 @@ def test_lists_and_empty_inputs():
     ("bad", "fragment"),
     [
         (np.ones((3, 3)), "(N, 4), (N, 5) or (N, 6)"),
-        (np.ones((2, 7)), "(N, 4), (N, 5) or (N, 6)"),
+        (np.ones((2, 8)), "(N, 4), (N, 5) or (N, 6)"),
         (np.ones((2, 2, 4)), "(N, 4), (N, 5) or (N, 6)"),
         (np.array([["a", "b", "c", "d"]]), "numeric dtype"),
         (np.array([[0, 0, np.nan, 1, 0.5]]), "NaN or inf"),

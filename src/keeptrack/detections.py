@@ -10,6 +10,15 @@ Trackers accept
   ``[x1, y1, x2, y2, track_id, score, class, det_index]``. A missing score means 1.0, a missing
   class means 0.
 
+Oriented boxes (``xywhr``: centre, width, height, angle in radians; angles outside
+``(-pi, pi]`` are wrapped, not rejected) come as
+
+- ``supervision.Detections`` whose ``data["xyxyxyxy"]`` holds the ``(N, 4, 2)`` corners (what
+  ``sv.Detections.from_ultralytics`` gives for OBB models) -- returned as above;
+- arrays of shape ``(N, 7)`` ``[cx, cy, w, h, angle, score, class]`` (Ultralytics
+  ``result.obb.data``) -- returned as ``(M, 9)`` ``[cx, cy, w, h, angle, track_id, score,
+  class, det_index]`` (:data:`OBB_OUTPUT_COLUMNS`).
+
 Output rows are the input detections that belong to a confirmed track in this frame, in input
 order (``det_index`` ascending), with the detection's own box. Detections that were not
 matched, that started a track still waiting for confirmation, or that were ignored (below
@@ -23,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from keeptrack import geometry
+
 try:  # supervision is a core dependency; the guard keeps this module importable for tools.
     import supervision as sv
 except ImportError:  # pragma: no cover
@@ -30,6 +41,10 @@ except ImportError:  # pragma: no cover
 
 #: Columns of the NumPy output.
 OUTPUT_COLUMNS = ("x1", "y1", "x2", "y2", "track_id", "score", "class", "det_index")
+#: Columns of the NumPy output for oriented-box input.
+OBB_OUTPUT_COLUMNS = ("cx", "cy", "w", "h", "angle", "track_id", "score", "class", "det_index")
+#: ``supervision.Detections.data`` key of oriented-box corners (supervision's own name).
+ORIENTED_KEY = "xyxyxyxy"
 
 
 @dataclass(frozen=True)
@@ -41,19 +56,25 @@ class DetectionArrays:
         confidence: ``(N,)`` float64 scores in ``[0, 1]``.
         class_id: ``(N,)`` int64 class labels.
         source: The ``supervision.Detections`` this came from, or ``None`` for NumPy input.
+        xywhr: ``(N, 5)`` oriented boxes (angle in ``(-pi, pi]``) for oriented input, else
+            ``None``; ``xyxy`` then holds each box's axis-aligned hull.
     """
 
     xyxy: np.ndarray
     confidence: np.ndarray
     class_id: np.ndarray
     source: Any = None
+    xywhr: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.xyxy)
 
     def subset(self, index: np.ndarray) -> DetectionArrays:
         """Rows ``index`` as a new batch (used by trackers that filter before matching)."""
-        return DetectionArrays(self.xyxy[index], self.confidence[index], self.class_id[index])
+        xywhr = None if self.xywhr is None else self.xywhr[index]
+        return DetectionArrays(
+            self.xyxy[index], self.confidence[index], self.class_id[index], xywhr=xywhr
+        )
 
     def with_tracks(self, det_index: np.ndarray, track_id: np.ndarray) -> Any:
         """Build the tracker's output in the caller's format.
@@ -69,15 +90,16 @@ class DetectionArrays:
             out = self.source[det_index]
             out.tracker_id = track_id
             return out
+        columns = OUTPUT_COLUMNS if self.xywhr is None else OBB_OUTPUT_COLUMNS
         return np.column_stack(
             [
-                self.xyxy[det_index],
+                (self.xyxy if self.xywhr is None else self.xywhr)[det_index],
                 track_id.astype(np.float64),
                 self.confidence[det_index],
                 self.class_id[det_index].astype(np.float64),
                 det_index.astype(np.float64),
             ]
-        ).reshape(-1, len(OUTPUT_COLUMNS))
+        ).reshape(-1, len(columns))
 
 
 def empty_detections() -> DetectionArrays:
@@ -156,18 +178,51 @@ def _from_supervision(detections: Any, name: str) -> DetectionArrays:
             f"{name} has {n} boxes but confidence has shape {confidence.shape} and class_id "
             f"has shape {class_id.shape}; each must have one entry per box"
         )
+    xywhr = None
+    if detections.data and ORIENTED_KEY in detections.data:
+        corners = _as_float_array(
+            detections.data[ORIENTED_KEY], f"{name}.data[{ORIENTED_KEY!r}]", "an (N, 4, 2) array"
+        )
+        if corners.size != 8 * n or not np.isfinite(corners).all():
+            raise ValueError(
+                f"{name}.data[{ORIENTED_KEY!r}] must hold finite (N, 4, 2) corners for the {n} "
+                f"boxes; got {_describe(corners)}"
+            )
+        xywhr = geometry.corners_to_xywhr(corners)
     _check_values(xyxy, confidence, class_id, name)
-    return DetectionArrays(xyxy, confidence, class_id.astype(np.int64), source=detections)
+    return DetectionArrays(
+        xyxy, confidence, class_id.astype(np.int64), source=detections, xywhr=xywhr
+    )
+
+
+def _from_obb_array(array: np.ndarray, name: str) -> DetectionArrays:
+    """``(N, 7)`` ``[cx, cy, w, h, angle, score, class]`` (Ultralytics ``obb.data``)."""
+    xywhr = array[:, :5].copy()
+    if (xywhr[:, 2:4] < 0).any():
+        row = int(np.flatnonzero((xywhr[:, 2:4] < 0).any(axis=1))[0])
+        raise ValueError(
+            f"{name} oriented boxes need w, h >= 0; row {row} is {xywhr[row].tolist()}"
+        )
+    xywhr[:, 4] = geometry.normalize_angle(xywhr[:, 4])
+    with np.errstate(invalid="ignore"):
+        xyxy = geometry.xywhr_to_xyxy(xywhr)
+    _check_values(xyxy, array[:, 5], array[:, 6], name)
+    return DetectionArrays(
+        xyxy, np.ascontiguousarray(array[:, 5]), array[:, 6].astype(np.int64), xywhr=xywhr
+    )
 
 
 def _from_array(detections: Any, name: str) -> DetectionArrays:
     array = _as_float_array(detections, name, "an (N, 4), (N, 5) or (N, 6) array")
     if array.size == 0 and array.ndim <= 2:
         return empty_detections()
+    if array.ndim == 2 and array.shape[1] == 7:
+        return _from_obb_array(array, name)
     if array.ndim != 2 or array.shape[1] not in (4, 5, 6):
         raise ValueError(
             f"{name} must be an (N, 4), (N, 5) or (N, 6) array of "
-            f"[x1, y1, x2, y2, score, class]; got {_describe(array)}"
+            f"[x1, y1, x2, y2, score, class], or (N, 7) oriented boxes "
+            f"[cx, cy, w, h, angle, score, class]; got {_describe(array)}"
         )
     n, columns = array.shape
     xyxy = array[:, :4]
@@ -183,8 +238,8 @@ def to_detection_arrays(detections: Any, name: str = "detections") -> DetectionA
     """Validate ``detections`` and convert them to :class:`DetectionArrays`.
 
     Args:
-        detections: ``supervision.Detections``, an array-like of shape ``(N, 4|5|6)``, or
-            ``None`` (no detections this frame).
+        detections: ``supervision.Detections``, an array-like of shape ``(N, 4|5|6)`` (or
+            ``(N, 7)`` oriented boxes), or ``None`` (no detections this frame).
         name: Argument name used in error messages.
 
     Raises:

@@ -5,6 +5,20 @@ state, runs the algorithm's :meth:`BaseTracker._step` and returns the matched de
 caller's format (see :mod:`keeptrack.detections`). Track state lives in a
 :class:`~keeptrack.trackers.tracks.TrackTable`; ``tracks`` is a read-only snapshot of it and
 ``state_dict()`` / ``load_state_dict()`` let a stopped stream resume with identical results.
+
+Three features work the same way for every tracker, so tracker files never mention them:
+
+- ``class_aware=True``: the tracker builds its cost matrices through :meth:`_class_gate`, which
+  forbids cross-class pairs (:func:`keeptrack.association.gate_classes`). A track keeps the
+  class of the detection that started it (*first*, not latest or majority): with class-aware
+  matching it can only ever be matched to that class anyway, and class-blind trackers report a
+  stable class instead of one that flickers with the detector.
+- ``cmc=``: camera motion compensation; before each frame's step the tracks are moved by the
+  warp from :mod:`keeptrack.motion.cmc` (skipped when no frame is given).
+- Oriented boxes: when detections carry ``xywhr`` the box filter sees each box in its own
+  rotated frame (``[cx, cy, w, h]``), an independent :class:`~keeptrack.motion.angle.KalmanAngle`
+  tracks the angle, and ``_predicted_boxes`` / ``_detection_boxes`` return ``(N, 5)`` boxes so
+  costs use rotated IoU. A tracker decides its box kind on the first non-empty frame.
 """
 
 from __future__ import annotations
@@ -17,7 +31,17 @@ from typing import Any
 
 import numpy as np
 
+from keeptrack.association import gate_classes
 from keeptrack.detections import DetectionArrays, empty_detections, to_detection_arrays
+from keeptrack.geometry import (
+    align_xywhr,
+    normalize_angle,
+    xywh_to_xyxy,
+    xywhr_to_xyxy,
+    xyxy_to_xywh,
+)
+from keeptrack.motion.angle import KalmanAngle
+from keeptrack.motion.cmc import make_cmc
 from keeptrack.motion.kalman import _ConstantVelocityKalman
 from keeptrack.trackers.tracks import TENTATIVE, TRACKED, TrackState, TrackTable, TrackView
 
@@ -63,8 +87,14 @@ class BaseTracker(ABC):
 
     kalman: _ConstantVelocityKalman
 
-    def __init__(self, frame_rate: float = 30.0) -> None:
+    _angle_kalman = KalmanAngle()
+
+    def __init__(
+        self, frame_rate: float = 30.0, class_aware: bool = False, cmc: Any = None
+    ) -> None:
         self.frame_rate = check_range("frame_rate", frame_rate, 1e-6)
+        self.class_aware = bool(class_aware)
+        self.cmc = make_cmc(cmc)
         self.reset()
 
     # --- subclass hooks -------------------------------------------------------------------
@@ -104,6 +134,7 @@ class BaseTracker(ABC):
         """
         batch = to_detection_arrays(detections)
         frame = validate_frame(frame)
+        self._check_box_kind(batch)
         skipped = self._frames_skipped(timestamp)
         for _ in range(skipped):
             self._advance(empty_detections(), None)
@@ -125,18 +156,25 @@ class BaseTracker(ABC):
             "last_frame": ((), np.int64),
             "hits": ((), np.int64),
             "det_index": ((), np.int64),
+            "angle": ((2,), np.float64),
+            "angle_cov": ((2, 2), np.float64),
         }
         columns.update(self._extra_columns())
         self._table = TrackTable(columns)
         self._next_id = 1
         self.frame_id = 0
         self._last_timestamp: float | None = None
+        self._oriented: bool | None = None
+        if self.cmc is not None:
+            self.cmc.reset()
 
     @property
     def tracks(self) -> tuple[TrackView, ...]:
         """Snapshot of every live track (tentative, tracked and lost)."""
         t = self._table
         boxes = self.kalman.to_xyxy(t["mean"]) if len(t) else np.empty((0, 4))
+        if self._oriented and len(t):
+            boxes = xywhr_to_xyxy(self._predicted_boxes())
         return tuple(
             TrackView(
                 track_id=int(t["track_id"][i]),
@@ -162,6 +200,8 @@ class BaseTracker(ABC):
             raise ValueError(f"warp must be a finite 2x3 affine matrix; got shape {warp.shape}")
         t = self._table
         t["mean"], t["cov"] = self.kalman.apply_affine(t["mean"], t["cov"], warp)
+        t["angle"][:, 0] += np.arctan2(warp[1, 0], warp[0, 0])
+        self._warp_extra(warp)
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to resume this stream later (parameters are not included)."""
@@ -169,6 +209,7 @@ class BaseTracker(ABC):
             "frame_id": self.frame_id,
             "next_id": self._next_id,
             "last_timestamp": self._last_timestamp,
+            "oriented": self._oriented,
             "tracks": self._table.state_dict(),
             "extra": copy.deepcopy(self._extra_state()),
         }
@@ -179,6 +220,7 @@ class BaseTracker(ABC):
         self.frame_id = int(state["frame_id"])
         self._next_id = int(state["next_id"])
         self._last_timestamp = state["last_timestamp"]
+        self._oriented = state.get("oriented")
         self._load_extra_state(copy.deepcopy(state.get("extra", {})))
 
     @classmethod
@@ -205,8 +247,49 @@ class BaseTracker(ABC):
     def _load_extra_state(self, state: dict[str, Any]) -> None:
         del state
 
+    def _warp_extra(self, warp: np.ndarray) -> None:
+        """Move any extra per-track geometry (e.g. stored observations) by a camera warp."""
+        del warp
+
+    def _check_box_kind(self, batch: DetectionArrays) -> None:
+        if len(batch) == 0:
+            return
+        oriented = batch.xywhr is not None
+        if self._oriented is not None and oriented != self._oriented:
+            kinds = ("axis-aligned", "oriented")
+            raise ValueError(
+                f"detections are {kinds[oriented]} boxes but this tracker has been tracking "
+                f"{kinds[self._oriented]} boxes; call reset() before switching"
+            )
+        self._oriented = oriented
+
+    def _detection_boxes(self, detections: DetectionArrays) -> np.ndarray:
+        """Detection boxes in the tracker's box kind: ``xyxy`` (N, 4) or ``xywhr`` (N, 5)."""
+        if not self._oriented:
+            return detections.xyxy
+        return detections.xywhr if detections.xywhr is not None else np.empty((0, 5))
+
+    def _class_gate(
+        self,
+        cost: np.ndarray,
+        track_rows: np.ndarray,
+        detections: DetectionArrays,
+        det_rows: np.ndarray,
+        fill: float = np.inf,
+    ) -> np.ndarray:
+        """``cost`` with cross-class pairs forbidden when ``class_aware``; unchanged otherwise."""
+        if not self.class_aware:
+            return cost
+        t = self._table
+        return gate_classes(cost, t["class_id"][track_rows], detections.class_id[det_rows], fill)
+
     def _advance(self, batch: DetectionArrays, frame: np.ndarray | None):
         self.frame_id += 1
+        if self._oriented:
+            t = self._table
+            t["angle"], t["angle_cov"] = self._angle_kalman.predict(t["angle"], t["angle_cov"])
+        if self.cmc is not None and frame is not None:
+            self.apply_camera_motion(self.cmc.estimate(frame, batch.xyxy))
         return self._step(batch, frame)
 
     def _frames_skipped(self, timestamp: float | None) -> int:
@@ -244,7 +327,9 @@ class BaseTracker(ABC):
         self, detections: DetectionArrays, rows: np.ndarray, **extra: np.ndarray
     ) -> np.ndarray:
         """Start one tentative track (id -1) per detection row; returns the new table indices."""
-        mean, cov = self.kalman.initiate(self.kalman.to_measurement(detections.xyxy[rows]))
+        measurement, angle = self._measure(detections, rows)
+        mean, cov = self.kalman.initiate(measurement)
+        angle, angle_cov = self._angle_kalman.initiate(angle)
         n = len(rows)
         return self._table.append(
             track_id=np.full(n, -1),
@@ -257,6 +342,8 @@ class BaseTracker(ABC):
             last_frame=np.full(n, self.frame_id),
             hits=np.ones(n),
             det_index=rows,
+            angle=angle,
+            angle_cov=angle_cov,
             **extra,
         )
 
@@ -265,11 +352,12 @@ class BaseTracker(ABC):
         if len(track_rows) == 0:
             return
         t = self._table
-        mean, cov = self.kalman.update(
-            t["mean"][track_rows],
-            t["cov"][track_rows],
-            self.kalman.to_measurement(detections.xyxy[det_rows]),
-        )
+        measurement, angle = self._measure(detections, det_rows, track_rows)
+        mean, cov = self.kalman.update(t["mean"][track_rows], t["cov"][track_rows], measurement)
+        if self._oriented:
+            t["angle"][track_rows], t["angle_cov"][track_rows] = self._angle_kalman.update(
+                t["angle"][track_rows], t["angle_cov"][track_rows], angle
+            )
         t["mean"][track_rows] = mean
         t["cov"][track_rows] = cov
         t["score"][track_rows] = detections.confidence[det_rows]
@@ -282,5 +370,30 @@ class BaseTracker(ABC):
         t = self._table
         return t["det_index"][rows], t["track_id"][rows]
 
+    def _measure(
+        self,
+        detections: DetectionArrays,
+        det_rows: np.ndarray,
+        track_rows: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Box-filter measurements and angles of detections ``det_rows``.
+
+        Oriented boxes enter the box filter as the axis-aligned box of their own frame; when
+        they update existing tracks they are first re-expressed near each track's angle (see
+        :func:`~keeptrack.geometry.align_xywhr`).
+        """
+        if not self._oriented:
+            xyxy = detections.xyxy[det_rows]
+            return self.kalman.to_measurement(xyxy), np.zeros(len(xyxy))
+        boxes = detections.xywhr[det_rows]
+        if track_rows is not None:
+            boxes = align_xywhr(boxes, self._table["angle"][track_rows, 0])
+        return self.kalman.to_measurement(xywh_to_xyxy(boxes[:, :4])), boxes[:, 4]
+
     def _predicted_boxes(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
-        return self.kalman.to_xyxy(self._table["mean"][rows])
+        """Current track boxes in the tracker's box kind (``xyxy``, or ``xywhr`` when oriented)."""
+        xyxy = self.kalman.to_xyxy(self._table["mean"][rows])
+        if not self._oriented:
+            return xyxy
+        angle = normalize_angle(self._table["angle"][rows, 0])
+        return np.column_stack([xyxy_to_xywh(xyxy), angle])

@@ -28,6 +28,8 @@ YOLOX files (scores down to 0.01) use about 0.6, as the benchmark does.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from keeptrack.association import iou_distance, linear_assignment
@@ -48,6 +50,9 @@ class SORTTracker(BaseTracker):
         minimum_consecutive_frames: Consecutive matches before a track is reported (paper:
             ``min_hits``).
         minimum_iou_threshold: Smallest IoU an accepted match may have (paper: ``IOU_min``).
+        class_aware: Only match detections to tracks of the same class.
+        cmc: Camera motion compensation: ``None``, a method name (``"sparse_flow"``, ``"orb"``,
+            ``"sift"``, ``"ecc"``) or a :class:`~keeptrack.motion.cmc.CameraMotion` object.
     """
 
     def __init__(
@@ -57,6 +62,8 @@ class SORTTracker(BaseTracker):
         track_activation_threshold: float = 0.25,
         minimum_consecutive_frames: int = 3,
         minimum_iou_threshold: float = 0.3,
+        class_aware: bool = False,
+        cmc: Any = None,
     ) -> None:
         self.lost_track_buffer = int(check_range("lost_track_buffer", lost_track_buffer, 0))
         self.track_activation_threshold = check_range(
@@ -69,7 +76,7 @@ class SORTTracker(BaseTracker):
             "minimum_iou_threshold", minimum_iou_threshold, 0, 1
         )
         self.kalman = KalmanXYSR()
-        super().__init__(frame_rate)
+        super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
         self.max_age = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
 
     def _max_skipped_frames(self) -> int:
@@ -80,7 +87,10 @@ class SORTTracker(BaseTracker):
         t["mean"], t["cov"] = self.kalman.predict(t["mean"], t["cov"])
 
         usable = np.flatnonzero(detections.confidence >= self.track_activation_threshold)
-        iou_cost = iou_distance(self._predicted_boxes(), detections.xyxy[usable])
+        boxes = self._detection_boxes(detections)[usable]
+        iou_cost = self._class_gate(
+            iou_distance(self._predicted_boxes(), boxes), slice(None), detections, usable
+        )
         matches, _, unmatched = linear_assignment(iou_cost, 1.0 - self.minimum_iou_threshold)
         self._correct(matches[:, 0], detections, usable[matches[:, 1]])
         self._new_tracks(detections, usable[unmatched])
