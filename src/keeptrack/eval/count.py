@@ -1,0 +1,30 @@
+"""Counts of boxes and identities after preprocessing: the denominators behind every metric."""
+
+from __future__ import annotations
+
+from keeptrack.eval.data import SequenceData
+
+_FIELDS = ("Dets", "GT_Dets", "IDs", "GT_IDs")
+
+
+class Count:
+    """Tracker and GT boxes (``Dets``, ``GT_Dets``) and identities (``IDs``, ``GT_IDs``)."""
+
+    count_fields = _FIELDS
+
+    def eval_sequence(self, data: SequenceData) -> dict[str, int]:
+        """Counts of one sequence."""
+        return {
+            "Dets": data.num_tracker_dets,
+            "GT_Dets": data.num_gt_dets,
+            "IDs": data.num_tracker_ids,
+            "GT_IDs": data.num_gt_ids,
+        }
+
+    def combine_sequences(self, results: list[dict]) -> dict[str, int]:
+        """Combine sequences by summing (identities are per sequence, so they add up too)."""
+        return {f: sum(r[f] for r in results) for f in _FIELDS}
+
+    def summary(self, res: dict) -> dict[str, int]:
+        """Report values, as ints."""
+        return {f: int(res[f]) for f in _FIELDS}
