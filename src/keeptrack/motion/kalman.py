@@ -108,10 +108,11 @@ class _ConstantVelocityKalman:
             return mean, cov
         m = self.ndim_measure
         proj_mean, s = self.project(mean, cov)
-        gain = np.linalg.solve(s, cov[:, :m, :]).transpose(0, 2, 1)
+        # K = P H^T S^-1; and K S K^T = K H P, which saves a product.
+        gain = cov[:, :, :m] @ np.linalg.inv(s)
         innovation = np.asarray(measurement, dtype=np.float64) - proj_mean
-        new_mean = mean + np.einsum("nij,nj->ni", gain, innovation)
-        new_cov = cov - gain @ s @ gain.transpose(0, 2, 1)
+        new_mean = mean + (gain @ innovation[:, :, None])[:, :, 0]
+        new_cov = cov - gain @ cov[:, :m, :]
         return new_mean, new_cov
 
     def gating_distance(

@@ -82,6 +82,8 @@ class TrackTable:
         if missing:
             raise KeyError(f"missing track columns: {sorted(missing)}")
         start = len(self)
+        if len(next(iter(values.values()))) == 0:
+            return np.arange(start, start)
         for name, value in values.items():
             shape, dtype = self._spec[name]
             block = np.asarray(value, dtype=dtype).reshape(-1, *shape)
@@ -90,6 +92,8 @@ class TrackTable:
 
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the rows where ``mask`` is true (drops removed tracks)."""
+        if mask.all():
+            return
         for name, column in self._data.items():
             self._data[name] = column[mask]
 
