@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from keeptrack.cli.eval import evaluate
+
 app = typer.Typer(
     name="keeptrack",
     help="Multi-object tracking: track videos, evaluate results, benchmark trackers.",
@@ -16,6 +18,9 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """keeptrack: fast, faithful multi-object tracking."""
+
+
+app.command("eval")(evaluate)
 
 
 def main() -> None:  # pragma: no cover - console script shim

@@ -81,11 +81,10 @@ class CLEAR:
             both GT and tracker boxes) each match happened in. "Previous frame" means the
             previous scored frame, as in TrackEval, which skips the others entirely.
         """
-        sim = data.similarity
-        candidate = np.flatnonzero(sim >= THRESHOLD - EPS)
-        cand_gt = data.gt_ids[data.pair_gt[candidate]]
-        cand_tracker = data.tracker_ids[data.pair_tracker[candidate]]
-        cand_bounds = np.searchsorted(candidate, data.sim_bounds)
+        sim, sim_bounds = data.similarity, data.sim_bounds
+        valid = sim >= THRESHOLD - EPS
+        candidate = np.flatnonzero(valid)
+        cand_bounds = np.searchsorted(candidate, sim_bounds)
         contested = np.zeros(data.num_timesteps, bool)
         for rows, bounds in (
             (data.pair_gt[candidate], data.gt_bounds),
@@ -94,44 +93,42 @@ class CLEAR:
             shared = np.flatnonzero(np.bincount(rows, minlength=bounds[-1]) > 1)
             contested[np.searchsorted(bounds, shared, side="right") - 1] = True
 
+        scored = data.scored_frames()
+        step_of_frame = np.full(data.num_timesteps, -1)
+        step_of_frame[scored] = np.arange(len(scored))
+        matched = [candidate[~contested[np.searchsorted(sim_bounds, candidate, "right") - 1]]]
         previous = np.full(data.num_gt_ids, -1)  # tracker id matched in the previous frame
-        last_gt = last_tracker = np.empty(0, np.int64)
-        out_pairs, out_gt, out_tracker, out_step = [], [], [], []
-        for step, t in enumerate(data.scored_frames()):
-            c0, c1 = cand_bounds[t], cand_bounds[t + 1]
-            if c0 == c1:
-                last_gt = last_tracker = np.empty(0, np.int64)
-                continue
-            if contested[t]:
-                start, end = data.sim_bounds[t], data.sim_bounds[t + 1]
-                width = data.tracker_bounds[t + 1] - data.tracker_bounds[t]
-                gt_ids = data.gt_ids[data.gt_bounds[t] : data.gt_bounds[t + 1]]
-                tracker_ids = data.tracker_ids[data.tracker_bounds[t] : data.tracker_bounds[t + 1]]
-                similarity = sim[start:end].reshape(-1, width)
-                previous[last_gt] = last_tracker
-                continuing = tracker_ids[None, :] == previous[gt_ids][:, None]
-                previous[last_gt] = -1
-                score = np.where(similarity >= THRESHOLD - EPS, 1000 * continuing + similarity, 0.0)
-                rows, cols = linear_sum_assignment(-score)
-                keep = score[rows, cols] > 0 + EPS
-                rows, cols = rows[keep], cols[keep]
-                pairs = start + rows * width + cols
-                last_gt, last_tracker = gt_ids[rows], tracker_ids[cols]
-            else:
-                pairs = candidate[c0:c1]
-                last_gt, last_tracker = cand_gt[c0:c1], cand_tracker[c0:c1]
-            out_pairs.append(pairs)
-            out_gt.append(last_gt)
-            out_tracker.append(last_tracker)
-            out_step.append(np.full(len(pairs), step))
-        if not out_pairs:
-            empty = np.empty(0, np.int64)
-            return empty, empty, np.empty(0), empty
+        last_step, last_pairs = -2, np.empty(0, np.int64)
+        for t in np.flatnonzero(contested):
+            step = step_of_frame[t]
+            if step == 0:
+                last_pairs = np.empty(0, np.int64)
+            elif step != last_step + 1:  # previous scored frame was uncontested: all matched
+                before = scored[step - 1]
+                last_pairs = candidate[cand_bounds[before] : cand_bounds[before + 1]]
+            start, end = sim_bounds[t], sim_bounds[t + 1]
+            g0, t0 = data.gt_bounds[t], data.tracker_bounds[t]
+            width = data.tracker_bounds[t + 1] - t0
+            gt_ids = data.gt_ids[g0 : data.gt_bounds[t + 1]]
+            tracker_ids = data.tracker_ids[t0 : t0 + width]
+            prev_gt = data.gt_ids[data.pair_gt[last_pairs]]
+            previous[prev_gt] = data.tracker_ids[data.pair_tracker[last_pairs]]
+            continuing = tracker_ids[None, :] == previous[gt_ids][:, None]
+            previous[prev_gt] = -1
+            similarity = sim[start:end].reshape(-1, width)
+            score = np.where(valid[start:end].reshape(-1, width), 1000 * continuing + similarity, 0)
+            rows, cols = linear_sum_assignment(-score)
+            keep = score[rows, cols] > 0 + EPS
+            last_pairs = start + rows[keep] * width + cols[keep]
+            last_step = step
+            matched.append(last_pairs)
+        pairs = np.sort(np.concatenate(matched))  # pair order is time order
+        step = step_of_frame[np.searchsorted(sim_bounds, pairs, "right") - 1]
         return (
-            np.concatenate(out_gt),
-            np.concatenate(out_tracker),
-            sim[np.concatenate(out_pairs)],
-            np.concatenate(out_step),
+            data.gt_ids[data.pair_gt[pairs]],
+            data.tracker_ids[data.pair_tracker[pairs]],
+            sim[pairs],
+            step,
         )
 
     def combine_sequences(self, results: list[dict]) -> dict[str, float]:

@@ -59,10 +59,12 @@ class HOTA:
         score = alignment.ravel()[cell] * sim
 
         matched = [np.empty(0, np.int64)]
-        bounds, widths = data.sim_bounds, np.diff(data.tracker_bounds)
-        for t in data.scored_frames():
-            start, width = bounds[t], widths[t]
-            rows, cols = linear_sum_assignment(-score[start : bounds[t + 1]].reshape(-1, width))
+        cost = -score
+        frames = data.scored_frames()
+        starts, ends = data.sim_bounds[frames].tolist(), data.sim_bounds[frames + 1].tolist()
+        widths = np.diff(data.tracker_bounds)[frames].tolist()
+        for start, end, width in zip(starts, ends, widths, strict=True):
+            rows, cols = linear_sum_assignment(cost[start:end].reshape(-1, width))
             matched.append(start + rows * width + cols)
         pairs = np.concatenate(matched)
         matched_sim = sim[pairs]

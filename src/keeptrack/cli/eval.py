@@ -1,0 +1,166 @@
+"""``keeptrack eval``: score a folder of MOTChallenge results against ground truth.
+
+Prints one row per sequence and a combined row (TrackEval's numbers, as percentages), and
+writes every metric to ``metrics.json`` and ``metrics.csv``. Bad input (a missing file, a
+malformed line, a frame outside the sequence) stops with one message naming the file and line,
+and exit code 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import numpy as np
+import typer
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from keeptrack.eval import COMBINED, evaluate_mot_sequences
+from keeptrack.io.mot import (
+    MOTFormatError,
+    find_sequences,
+    read_mot_gt,
+    read_mot_results,
+    read_seqinfo,
+    read_seqmap,
+    shift_frames,
+    val_half_start,
+)
+
+#: Errors caused by the user's input: reported as one line, never as a traceback.
+INPUT_ERRORS = (MOTFormatError, FileNotFoundError, KeyError, ValueError)
+
+#: Columns of the printed table (ratios as percentages); the files hold every metric.
+TABLE_COLUMNS = ("HOTA", "DetA", "AssA", "MOTA", "MOTP", "IDF1", "IDSW", "FP", "FN", "Frag")
+TABLE_COLUMNS += ("MT", "PT", "ML")
+#: Narrower consoles (pipes, CI logs) would truncate numbers to "…"; wrap lines instead.
+MIN_CONSOLE_WIDTH = 130
+
+
+def wide_console(stderr: bool = False) -> Console:
+    """A console at least :data:`MIN_CONSOLE_WIDTH` columns wide, so tables never truncate."""
+    console = Console(stderr=stderr)
+    return console if console.width >= MIN_CONSOLE_WIDTH else Console(width=MIN_CONSOLE_WIDTH)
+
+
+class Benchmark(str, Enum):
+    """Dataset semantics: which GT rows are targets and which tracker boxes are excused."""
+
+    mot17 = "mot17"
+    mot20 = "mot20"
+    plain = "plain"
+
+
+class Frames(str, Enum):
+    """Which frames are scored: all, or the second half (MOT17 val-half protocol)."""
+
+    all = "all"
+    val_half = "val-half"
+
+
+def fail(error: Exception | str) -> NoReturn:
+    """Print one red line on stderr and exit with code 1: input errors are not bugs, so the user
+    gets the message (file and line included), not a traceback."""
+    message = error.args[0] if isinstance(error, Exception) and error.args else error
+    Console(stderr=True).print(f"[red]error:[/red] {escape(str(message))}", soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def frame_offset(length: int, frames: Frames) -> int:
+    """Frames dropped from the start of a sequence: ``h = length // 2 + 1`` for val-half."""
+    return val_half_start(length) if frames is Frames.val_half else 0
+
+
+def load_inputs(
+    gt_dir: Path, results_dir: Path, names: list[str], frames: Frames
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, int]]:
+    """GT rows, results rows and scored lengths of each sequence.
+
+    Files are validated against the full sequence (``seqinfo.ini``'s ``seqLength``), then cut
+    and renumbered when only the val half is scored. For val-half, results may be numbered like
+    the full sequence or already renumbered ``1..`` (as ``keeptrack bench`` writes them): a
+    frame beyond the val-half length means the former.
+    """
+    gt, results, lengths = {}, {}, {}
+    for name in names:
+        full_length = read_seqinfo(gt_dir / name).length
+        start = frame_offset(full_length, frames)
+        lengths[name] = full_length - start
+        gt[name] = shift_frames(read_mot_gt(gt_dir / name / "gt" / "gt.txt", full_length), start)
+        rows = read_mot_results(results_dir / f"{name}.txt", full_length)
+        if start and len(rows) and rows[:, 0].max() > lengths[name]:
+            rows = shift_frames(rows, start)
+        results[name] = rows
+    return gt, results, lengths
+
+
+def metrics_table(title: str, metrics: dict[str, dict[str, float]], first: str) -> Table:
+    """A rich table of :data:`TABLE_COLUMNS`, one row per key of ``metrics``."""
+    table = Table(title=title, box=box.SIMPLE_HEAD)
+    table.add_column(first, style="bold", no_wrap=True)
+    for column in TABLE_COLUMNS:
+        table.add_column(column, justify="right", no_wrap=True)
+    for name, values in metrics.items():
+        cells = [format_metric(values[column]) for column in TABLE_COLUMNS]
+        table.add_row(name, *cells, style="bold" if name == COMBINED else None)
+    return table
+
+
+def format_metric(value: float) -> str:
+    """Counts as they are, ratios as percentages with two decimals."""
+    return str(value) if isinstance(value, int) else f"{100 * value:.2f}"
+
+
+def write_metrics(metrics: dict[str, dict[str, float]], output_dir: Path) -> list[Path]:
+    """Write ``metrics.json`` and ``metrics.csv`` (one row per sequence and the combined row;
+    ratios as fractions, exactly as :func:`evaluate_mot_sequences` returns them)."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    json_path, csv_path = output_dir / "metrics.json", output_dir / "metrics.csv"
+    json_path.write_text(json.dumps(metrics, indent=2) + "\n")
+    fields = list(next(iter(metrics.values())))
+    with csv_path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sequence", *fields])
+        for name, values in metrics.items():
+            writer.writerow([name, *(values[f] for f in fields)])
+    return [json_path, csv_path]
+
+
+def evaluate(
+    gt_dir: Annotated[
+        Path, typer.Option(help="MOTChallenge folder: <seq>/gt/gt.txt and <seq>/seqinfo.ini.")
+    ],
+    results_dir: Annotated[Path, typer.Option(help="Folder of <seq>.txt results files.")],
+    seqmap: Annotated[
+        Path | None,
+        typer.Option(help="TrackEval seqmap listing the sequences (default: every gt folder)."),
+    ] = None,
+    benchmark: Annotated[Benchmark, typer.Option(help="Dataset semantics.")] = Benchmark.mot17,
+    frames: Annotated[Frames, typer.Option(help="Score all frames or the val half.")] = Frames.all,
+    output_dir: Annotated[
+        Path, typer.Option(help="Where metrics.json and metrics.csv are written.")
+    ] = Path("runs/eval"),
+) -> None:
+    """Score tracker results with HOTA, CLEAR (MOTA) and Identity (IDF1), as TrackEval does."""
+    console = wide_console()
+    try:
+        names = read_seqmap(seqmap) if seqmap else find_sequences(gt_dir)
+        if not names:
+            raise FileNotFoundError(f"no <sequence>/gt/gt.txt under {gt_dir}")
+        gt, results, lengths = load_inputs(gt_dir, results_dir, names, frames)
+        metrics = evaluate_mot_sequences(gt, results, lengths, benchmark.value)
+    except INPUT_ERRORS as error:
+        fail(error)
+    title = f"{results_dir} ({benchmark.value}, frames: {frames.value})"
+    console.print(metrics_table(title, metrics, "sequence"))
+    try:
+        written = write_metrics(metrics, output_dir)
+    except OSError as error:
+        fail(f"cannot write metrics ({error}); choose another --output-dir")
+    console.print("wrote " + ", ".join(str(p) for p in written))
