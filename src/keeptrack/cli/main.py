@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from keeptrack.cli.bench import bench
 from keeptrack.cli.eval import evaluate
 
 app = typer.Typer(
@@ -21,6 +22,9 @@ def _root() -> None:
 
 
 app.command("eval")(evaluate)
+app.command(
+    "bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)(bench)
 
 
 def main() -> None:  # pragma: no cover - console script shim

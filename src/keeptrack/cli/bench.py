@@ -1,0 +1,274 @@
+"""``keeptrack bench``: run trackers on a MOTChallenge folder's detections and compare them.
+
+For each tracker and sequence: feed ``det/det.txt`` frame by frame, time only
+``tracker.update``, write ``<output-dir>/<tracker>/<seq>.txt``, then score everything with
+:func:`keeptrack.eval.evaluate_mot_sequences`. One table (HOTA, MOTA, IDF1, IDSW, AssA, DetA,
+tracker-only frames/s, peak memory) is printed and saved as Markdown and JSON, with a plot of
+HOTA against frames/s. Tracker parameters come from each tracker's signature as
+``--tracker.<param> value``; they apply to every tracker run.
+"""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich import box
+from rich.progress import Progress
+from rich.table import Table
+
+from keeptrack.benchmark import bytetrack_output_filter, track_detections
+from keeptrack.cli.eval import INPUT_ERRORS, Benchmark, Frames, fail, frame_offset, wide_console
+from keeptrack.eval import COMBINED, evaluate_mot_sequences
+from keeptrack.io.mot import (
+    detections_by_frame,
+    find_sequences,
+    read_mot_detections,
+    read_mot_gt,
+    read_seqinfo,
+    shift_frames,
+    write_mot_results,
+)
+from keeptrack.trackers.registry import (
+    create_tracker,
+    parse_tracker_options,
+    tracker_class,
+    tracker_parameters,
+)
+
+#: Table columns: (heading, metric key); ratios are shown as percentages.
+SCORE_COLUMNS = (("HOTA", "HOTA"), ("MOTA", "MOTA"), ("IDF1", "IDF1"), ("IDSW", "IDSW"))
+SCORE_COLUMNS += (("AssA", "AssA"), ("DetA", "DetA"))
+
+
+@dataclass
+class BenchSequence:
+    """Detections per frame and GT of one sequence, cut to the scored frames."""
+
+    name: str
+    frame_rate: float
+    frames: list[np.ndarray]
+    gt: np.ndarray
+
+
+@dataclass
+class TrackerRun:
+    """One tracker's outcome over all sequences."""
+
+    name: str
+    params: dict[str, Any]
+    metrics: dict[str, dict[str, float]]
+    frames_per_second: float
+    peak_memory_mb: float
+
+    def row(self) -> dict[str, Any]:
+        """The table row: combined scores, speed and memory (ratios as fractions)."""
+        combined = self.metrics[COMBINED]
+        row: dict[str, Any] = {"tracker": self.name}
+        row.update({key: combined[key] for _, key in SCORE_COLUMNS})
+        row.update(frames_per_second=self.frames_per_second, peak_memory_mb=self.peak_memory_mb)
+        return row
+
+
+def load_sequences(data: Path, frames: Frames) -> list[BenchSequence]:
+    """Every ``<seq>`` under ``data`` with ``gt/gt.txt``, ``det/det.txt`` and ``seqinfo.ini``."""
+    names = [n for n in find_sequences(data) if (data / n / "det" / "det.txt").is_file()]
+    if not names:
+        raise FileNotFoundError(f"no <sequence>/gt/gt.txt with det/det.txt under {data}")
+    sequences = []
+    for name in names:
+        info = read_seqinfo(data / name)
+        start = frame_offset(info.length, frames)
+        det = read_mot_detections(data / name / "det" / "det.txt", info.length)
+        gt = read_mot_gt(data / name / "gt" / "gt.txt", info.length)
+        per_frame = detections_by_frame(shift_frames(det, start), info.length - start)
+        sequences.append(BenchSequence(name, info.frame_rate, per_frame, shift_frames(gt, start)))
+    return sequences
+
+
+def _make_tracker(name: str, options: dict[str, Any], frame_rate: float):
+    """A fresh tracker; ``frame_rate`` comes from ``seqinfo.ini`` unless set on the command line."""
+    cls = tracker_class(name)
+    params = dict(options)
+    if "frame_rate" in tracker_parameters(cls):
+        params.setdefault("frame_rate", frame_rate)
+    return create_tracker(name, **params)
+
+
+def run_tracker(
+    name: str,
+    options: dict[str, Any],
+    sequences: list[BenchSequence],
+    frames: Frames,
+    output_dir: Path,
+    benchmark: Benchmark,
+    progress: Progress,
+) -> TrackerRun:
+    """Track every sequence, write results, measure speed and memory, and score."""
+    task = progress.add_task(name, total=len(sequences) + 1)
+    results, seconds = {}, 0.0
+    for seq in sequences:
+        progress.update(task, description=f"{name} {seq.name}")
+        rows, elapsed = track_detections(_make_tracker(name, options, seq.frame_rate), seq.frames)
+        seconds += elapsed
+        if frames is Frames.val_half:
+            rows = bytetrack_output_filter(rows)  # ByteTrack's MOT17 val-half protocol
+        write_mot_results(output_dir / name / f"{seq.name}.txt", rows)
+        results[seq.name] = rows
+        progress.advance(task)
+    # tracemalloc slows Python down, so memory is measured in a separate run, on the sequence
+    # with the most detections (where the tracker holds the most state).
+    progress.update(task, description=f"{name} peak memory")
+    busiest = max(sequences, key=lambda s: sum(len(f) for f in s.frames))
+    tracemalloc.start()
+    track_detections(_make_tracker(name, options, busiest.frame_rate), busiest.frames)
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    progress.advance(task)
+    metrics = evaluate_mot_sequences(
+        {s.name: s.gt for s in sequences},
+        results,
+        {s.name: len(s.frames) for s in sequences},
+        benchmark.value,
+    )
+    total_frames = sum(len(s.frames) for s in sequences)
+    return TrackerRun(name, options, metrics, total_frames / max(seconds, 1e-9), peak)
+
+
+def markdown_table(runs: list[TrackerRun]) -> str:
+    """The comparison as a Markdown table (ratios as percentages)."""
+    headings = [h for h, _ in SCORE_COLUMNS] + ["frames/s", "peak MB"]
+    lines = ["| tracker | " + " | ".join(headings) + " |", "|---" * (len(headings) + 1) + "|"]
+    for run in runs:
+        lines.append("| " + " | ".join(_cells(run)) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def parameters_table(names: list[str]) -> Table:
+    """Every ``--tracker.<param>`` option of the named trackers, read from their signatures."""
+    table = Table(title="tracker options", box=box.SIMPLE_HEAD)
+    for heading in ("tracker", "option", "type", "default", "meaning"):
+        table.add_column(heading)
+    for name in names:
+        for param in tracker_parameters(tracker_class(name)).values():
+            option = f"--tracker.{param.name}"
+            table.add_row(name, option, param.kind.__name__, repr(param.default), param.help)
+    return table
+
+
+def rich_table(title: str, runs: list[TrackerRun]) -> Table:
+    """The comparison for the terminal."""
+    table = Table(title=title, box=box.SIMPLE_HEAD)
+    table.add_column("tracker", style="bold", no_wrap=True)
+    for heading in [h for h, _ in SCORE_COLUMNS] + ["frames/s", "peak MB"]:
+        table.add_column(heading, justify="right", no_wrap=True)
+    for run in runs:
+        table.add_row(*_cells(run))
+    return table
+
+
+def _cells(run: TrackerRun) -> list[str]:
+    combined = run.metrics[COMBINED]
+    cells = [run.name]
+    for _, key in SCORE_COLUMNS:
+        value = combined[key]
+        cells.append(str(value) if isinstance(value, int) else f"{100 * value:.1f}")
+    return cells + [f"{run.frames_per_second:,.0f}", f"{run.peak_memory_mb:.2f}"]
+
+
+def plot_hota_vs_speed(runs: list[TrackerRun], path: Path) -> bool:
+    """Save a scatter plot of HOTA against frames/s; False if matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # files only: never needs a display
+        from matplotlib import pyplot as plt
+        from matplotlib.ticker import FuncFormatter
+    except ImportError:
+        return False
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for run in runs:
+        hota = 100 * run.metrics[COMBINED]["HOTA"]
+        ax.scatter(run.frames_per_second, hota)
+        ax.annotate(
+            run.name, (run.frames_per_second, hota), textcoords="offset points", xytext=(5, 5)
+        )
+    ax.set_xscale("log")  # speeds span orders of magnitude (SORT vs appearance trackers)
+    plain = FuncFormatter(lambda value, _: f"{value:,.0f}")
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_formatter(plain)
+    ax.margins(0.2)
+    ax.set_xlabel("tracker-only frames/s (log scale)")
+    ax.set_ylabel("HOTA (%)")
+    ax.set_title("HOTA against speed")
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True
+
+
+def bench(
+    ctx: typer.Context,
+    data: Annotated[
+        Path, typer.Option(help="MOTChallenge folder: <seq>/det/det.txt, gt/gt.txt, seqinfo.ini.")
+    ],
+    trackers: Annotated[
+        str, typer.Option(help="Comma-separated tracker names.")
+    ] = "bytetrack,sort",
+    frames: Annotated[
+        Frames, typer.Option(help="Score all frames, or the val half (with ByteTrack's filter).")
+    ] = Frames.all,
+    benchmark: Annotated[Benchmark, typer.Option(help="Dataset semantics.")] = Benchmark.mot17,
+    output_dir: Annotated[
+        Path, typer.Option(help="Where results, bench.md, bench.json and bench.png go.")
+    ] = Path("runs/bench"),
+    list_params: Annotated[
+        bool, typer.Option("--list-params", help="List the trackers' --tracker.<param> options.")
+    ] = False,
+) -> None:
+    """Run trackers on a data set's detections, score them and compare accuracy and speed.
+
+    Set tracker parameters with --tracker.<param> VALUE (e.g. --tracker.lost_track_buffer 60);
+    each applies to every tracker run. --list-params shows them.
+    """
+    console = wide_console()
+    try:
+        names = [n.strip().lower() for n in trackers.split(",") if n.strip()]
+        if not names:
+            raise ValueError("--trackers is empty; name at least one tracker")
+        if list_params:
+            console.print(parameters_table(names))
+            return
+        options = {n: parse_tracker_options(tracker_class(n), list(ctx.args)) for n in names}
+        sequences = load_sequences(data, frames)
+        runs = []
+        with Progress(console=console, transient=True) as progress:
+            for name in names:
+                runs.append(
+                    run_tracker(
+                        name, options[name], sequences, frames, output_dir, benchmark, progress
+                    )
+                )
+    except INPUT_ERRORS as error:
+        fail(error)
+    total_frames = sum(len(s.frames) for s in sequences)
+    title = f"{data} ({len(sequences)} sequences, {total_frames} frames, frames: {frames.value})"
+    table = markdown_table(runs)
+    console.print(rich_table(title, runs))
+    try:
+        (output_dir / "bench.md").write_text(f"{title}\n\n{table}")
+        payload = [dict(r.row(), params=r.params, sequences=r.metrics) for r in runs]
+        (output_dir / "bench.json").write_text(json.dumps(payload, indent=2) + "\n")
+        plotted = plot_hota_vs_speed(runs, output_dir / "bench.png")
+    except OSError as error:
+        fail(f"cannot write the bench outputs ({error}); choose another --output-dir")
+    saved = ["bench.md", "bench.json"] + (["bench.png"] if plotted else [])
+    console.print(f"results and {', '.join(saved)} in {output_dir}")
+    if not plotted:
+        console.print("no plot: pip install 'keeptrack[plot]' for matplotlib")
