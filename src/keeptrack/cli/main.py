@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from keeptrack.cli.bench import bench
+from keeptrack.cli.demo import demo
 from keeptrack.cli.eval import evaluate
+from keeptrack.cli.track import track
 
 app = typer.Typer(
     name="keeptrack",
@@ -25,6 +27,11 @@ app.command("eval")(evaluate)
 app.command(
     "bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
 )(bench)
+
+
+_TRACKER_OPTIONS = {"allow_extra_args": True, "ignore_unknown_options": True}
+app.command("track", context_settings=_TRACKER_OPTIONS)(track)
+app.command("demo", context_settings=_TRACKER_OPTIONS)(demo)
 
 
 def main() -> None:  # pragma: no cover - console script shim

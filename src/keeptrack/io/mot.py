@@ -347,13 +347,46 @@ def write_mot_results(path: str | Path, rows: np.ndarray) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(format_mot_results(rows))
+
+
+def format_mot_results(rows: np.ndarray) -> str:
+    """MOTChallenge result lines (``\\n``-terminated) for ``(N, 7)`` rows of
+    ``[frame, id, left, top, width, height, score]``."""
     rows = np.asarray(rows, dtype=np.float64).reshape(-1, 7)
-    with path.open("w") as handle:
-        for frame, track_id, left, top, width, height, score in rows:
-            handle.write(
-                f"{int(frame)},{int(track_id)},{left:.2f},{top:.2f},{width:.2f},{height:.2f},"
-                f"{score:.4f},-1,-1,-1\n"
-            )
+    return "".join(
+        f"{int(frame)},{int(track_id)},{left:.2f},{top:.2f},{width:.2f},{height:.2f},"
+        f"{score:.4f},-1,-1,-1\n"
+        for frame, track_id, left, top, width, height, score in rows
+    )
+
+
+class MOTResultsWriter:
+    """Writes results frame by frame, flushing each frame, so a crash or Ctrl-C in a long
+    video loses nothing already tracked (:func:`write_mot_results` needs every row first).
+
+    Args:
+        path: Output file; its folder must exist (a typo in it should fail before any work).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._handle = self.path.open("w")
+
+    def write(self, rows: np.ndarray) -> None:
+        """Append ``(N, 7)`` rows ``[frame, id, left, top, width, height, score]``."""
+        self._handle.write(format_mot_results(rows))
+        self._handle.flush()
+
+    def close(self) -> None:
+        """Close the file (safe to call twice)."""
+        self._handle.close()
+
+    def __enter__(self) -> MOTResultsWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def val_half_start(length: int) -> int:

@@ -1,0 +1,237 @@
+"""``keeptrack track``: a video, webcam, stream or image folder in; an annotated video, a
+MOTChallenge results file and JSON lines out.
+
+Everything that can be wrong with the inputs (missing source, unknown tracker or parameter,
+detector package not installed, output folder missing) is checked before the first frame and
+reported as one line, without a traceback. A run that ends early -- truncated video, Ctrl-C,
+``q`` in the window -- still closes every output, so what was processed is kept, and the exit
+code says how it ended (0 done, 1 error, 130 interrupted).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from keeptrack.annotate import TrackAnnotator
+from keeptrack.cli.eval import fail
+from keeptrack.detectors import DETECTORS, DetectorError, create_detector
+from keeptrack.io.mot import MOTResultsWriter
+from keeptrack.io.sinks import (
+    DisplaySink,
+    JsonLinesSink,
+    SinkError,
+    VideoFileSink,
+    check_output_path,
+)
+from keeptrack.io.sources import FrameSource, SourceError, open_source
+from keeptrack.pipeline import STAGES, Outputs, RunResult, run_pipeline
+from keeptrack.trackers.registry import (
+    TRACKERS,
+    create_tracker,
+    parse_tracker_options,
+    tracker_class,
+    tracker_parameters,
+)
+
+#: Exit code of a run stopped with Ctrl-C (128 + SIGINT, the shell convention).
+EXIT_INTERRUPTED = 130
+
+SETUP_ERRORS = (SourceError, DetectorError, SinkError, ValueError, FileNotFoundError)
+
+
+def build_tracker(name: str, extra_args: list[str], frame_rate: float) -> Any:
+    """The tracker ``name`` with ``--tracker.<param>`` options; ``frame_rate`` comes from the
+    source unless the user set it.
+
+    Raises:
+        ValueError: Unknown tracker or parameter (listing the valid ones), bad value.
+    """
+    cls = tracker_class(name)
+    params = parse_tracker_options(cls, extra_args)
+    if "frame_rate" in tracker_parameters(cls):
+        params.setdefault("frame_rate", frame_rate)
+    return create_tracker(name, **params)
+
+
+def open_outputs(
+    source: FrameSource,
+    output: Path | None,
+    mot_output: Path | None,
+    json_output: Path | None,
+    display: bool,
+    annotator: TrackAnnotator,
+) -> Outputs:
+    """Open every requested output, or close the ones already opened and raise."""
+    for path, option in ((mot_output, "--mot-output"), (json_output, "--json-output")):
+        if path is not None:
+            check_output_path(path, option)
+    outputs = Outputs(annotator=annotator)
+    try:
+        if output is not None:
+            outputs.video = VideoFileSink(output, source.fps, source.size)
+        if display:
+            outputs.display = DisplaySink(f"keeptrack - {source.name}")
+        if mot_output is not None:
+            outputs.mot = MOTResultsWriter(mot_output)
+        if json_output is not None:
+            outputs.json = JsonLinesSink(json_output, source.fps)
+    except BaseException:
+        outputs.close()
+        raise
+    return outputs
+
+
+def run_with_progress(
+    source: FrameSource,
+    detector: Any,
+    tracker: Any,
+    outputs: Outputs,
+    max_frames: int | None,
+    console: Console,
+) -> RunResult:
+    """:func:`run_pipeline` under a rich progress bar (frames, frames/s, ETA for files)."""
+    total = source.length
+    if max_frames is not None:
+        total = max_frames if total is None else min(total, max_frames)
+    columns = [
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[fps]:>6.1f} fps"),
+        TimeElapsedColumn(),
+    ]
+    if total is not None:
+        columns.append(TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(source.name[-40:], total=total, fps=0.0)
+
+        def update(index: int, result: RunResult) -> None:
+            if index % 5 == 0 or index == total:
+                progress.update(task, completed=index, fps=result.fps(*STAGES))
+
+        result = run_pipeline(source, detector, tracker, outputs, max_frames, update)
+        progress.update(task, completed=result.frames, fps=result.fps(*STAGES))
+    return result
+
+
+def summary_table(result: RunResult, written: list[Path]) -> Table:
+    """Frames, tracks, detector and tracker speed, the time split and the files written."""
+    table = Table(show_header=False)
+    table.add_row("frames", str(result.frames))
+    table.add_row("tracks", str(len(result.track_ids)))
+    table.add_row("detector", f"{result.fps('detect'):.1f} fps")
+    table.add_row("tracker", f"{result.fps('track'):.1f} fps")
+    table.add_row("overall", f"{result.fps(*STAGES):.1f} fps")
+    total = sum(result.seconds.values()) or 1.0
+    split = ", ".join(
+        f"{s} {result.seconds[s]:.2f}s ({100 * result.seconds[s] / total:.0f}%)"
+        for s in STAGES
+        if result.seconds[s] > 0
+    )
+    table.add_row("time", split)
+    for path in written:
+        table.add_row("wrote", str(path))
+    return table
+
+
+def finish(result: RunResult, written: list[Path], console: Console) -> None:
+    """Print the summary, then exit non-zero when the run did not end normally."""
+    console.print(summary_table(result, written))
+    if result.stopped == "truncated":
+        fail(f"{result.error} -- outputs hold the {result.frames} frames read")
+    if result.stopped == "interrupted":
+        Console(stderr=True).print(f"interrupted after {result.frames} frames; outputs saved")
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def track(
+    ctx: typer.Context,
+    source: Annotated[
+        str,
+        typer.Option(
+            "--source",
+            "-s",
+            help="Video file, webcam index (0), "
+            "rtsp/http URL, image folder or MOTChallenge sequence folder.",
+        ),
+    ],
+    detector: Annotated[
+        str, typer.Option("--detector", "-d", help=f"One of: {', '.join(DETECTORS)}.")
+    ] = "ssd-mobilenet",
+    tracker: Annotated[
+        str,
+        typer.Option(
+            "--tracker",
+            "-t",
+            help=f"One of: {', '.join(TRACKERS)}; set its parameters with --tracker.<name> value.",
+        ),
+    ] = "bytetrack",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Annotated video (.mp4, .avi, ...).")
+    ] = None,
+    mot_output: Annotated[Path | None, typer.Option(help="MOTChallenge results file.")] = None,
+    json_output: Annotated[Path | None, typer.Option(help="JSON lines, one per frame.")] = None,
+    display: Annotated[bool, typer.Option("--display", help="Live window; q quits.")] = False,
+    detections: Annotated[
+        Path | None, typer.Option(help="MOT det file for --detector file.")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model weights / id for the detector.")] = None,
+    config: Annotated[
+        str | None, typer.Option(help="OpenCV DNN network config (.pbtxt, .prototxt).")
+    ] = None,
+    classes: Annotated[str | None, typer.Option(help="Classes to keep, e.g. person,car.")] = None,
+    confidence: Annotated[
+        float | None, typer.Option(help="Detection score floor (detector default if unset).")
+    ] = None,
+    nms_iou: Annotated[float | None, typer.Option(help="Extra NMS at this IoU.")] = None,
+    fps: Annotated[
+        float | None, typer.Option(help="Frame rate to use instead of the source's.")
+    ] = None,
+    show_confidence: Annotated[bool, typer.Option(help="Scores in labels.")] = False,
+    trace_length: Annotated[int, typer.Option(help="Frames of trail per object (0: none).")] = 30,
+    max_frames: Annotated[int | None, typer.Option(help="Stop after this many frames.")] = None,
+) -> None:
+    """Track objects in a video, webcam, stream or image folder; write an annotated video and
+    results."""
+    console = Console(stderr=True)
+    try:
+        frames = open_source(source, fps)
+    except SETUP_ERRORS as error:
+        fail(error)
+    try:
+        tracker_obj = build_tracker(tracker, ctx.args, frames.fps)
+        det = create_detector(
+            detector,
+            model=model,
+            config=config,
+            detections=None if detections is None else str(detections),
+            classes=classes.split(",") if classes else None,
+            confidence=confidence,
+            nms_iou=nms_iou,
+        )
+        annotator = TrackAnnotator(frames.size, trace_length, show_confidence=show_confidence)
+        outputs = open_outputs(frames, output, mot_output, json_output, display, annotator)
+    except SETUP_ERRORS as error:
+        frames.close()
+        fail(error)
+    if not any((output, mot_output, json_output, display)):
+        console.print(
+            "note: no --output, --mot-output, --json-output or --display given; "
+            "tracking without saving"
+        )
+    result = run_with_progress(frames, det, tracker_obj, outputs, max_frames, console)
+    written = [p for p in (output, mot_output, json_output) if p is not None]
+    finish(result, written, Console())

@@ -1,0 +1,114 @@
+"""Detector backends behind one protocol, chosen by name (``keeptrack track --detector``).
+
+=================  =====================================================  ======================
+name               what                                                   needs
+=================  =====================================================  ======================
+``file``           a MOTChallenge det file (``detections=``)              nothing
+``ssd-mobilenet``  SSD-MobileNetV2-COCO, or any SSD-layout model, cv2.dnn  ``keeptrack[detect]``
+``motion``         background subtraction for static cameras               nothing
+``ultralytics``    YOLO via ``ultralytics``                               ``ultralytics``
+``transformers``   DETR-family via Hugging Face ``transformers``          ``transformers torch``
+``inference``      Roboflow ``inference`` models                          ``inference``
+``rfdetr``         Roboflow RF-DETR                                       ``rfdetr``
+=================  =====================================================  ======================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from keeptrack.detectors.base import (
+    DetectionFilter,
+    Detector,
+    DetectorError,
+    FilteredDetector,
+    MissingDependencyError,
+    resolve_classes,
+)
+
+#: Default score floor per detector; ByteTrack wants weak boxes, so these stay low.
+DEFAULT_CONFIDENCE: dict[str, float] = {
+    "file": 0.0,
+    "ssd-mobilenet": 0.3,
+    "motion": 0.0,
+    "ultralytics": 0.1,
+    "transformers": 0.1,
+    "inference": 0.1,
+    "rfdetr": 0.1,
+}
+
+DETECTORS = tuple(DEFAULT_CONFIDENCE)
+
+
+def _build(name: str, model: str | None, config: str | None, detections: str | None) -> Any:
+    """The bare backend; imports happen here so unused backends cost nothing."""
+    if name == "file":
+        from keeptrack.detectors.file import FileDetector
+
+        if detections is None:
+            raise DetectorError("the 'file' detector needs --detections PATH (a MOT det.txt)")
+        return FileDetector(Path(detections))
+    if name == "ssd-mobilenet":
+        from keeptrack.detectors.opencv_dnn import OpenCVDNNDetector
+
+        return OpenCVDNNDetector(model, config)
+    if name == "motion":
+        from keeptrack.detectors.motion import MotionDetector
+
+        return MotionDetector()
+    from keeptrack.detectors import adapters
+
+    factories: dict[str, Callable[..., Any]] = {
+        "ultralytics": adapters.UltralyticsDetector,
+        "transformers": adapters.TransformersDetector,
+        "inference": adapters.InferenceDetector,
+        "rfdetr": adapters.RFDETRDetector,
+    }
+    kwargs = {} if model is None else {"model": model}
+    return factories[name](**kwargs)
+
+
+def create_detector(
+    name: str,
+    *,
+    model: str | None = None,
+    config: str | None = None,
+    detections: str | None = None,
+    classes: Iterable[str] | None = None,
+    confidence: float | None = None,
+    nms_iou: float | None = None,
+) -> FilteredDetector:
+    """Build the detector registered as ``name`` followed by class, score and NMS filtering.
+
+    Args:
+        name: One of :data:`DETECTORS`.
+        model: Weights path or model id (meaning depends on the backend).
+        config: Network description file for OpenCV DNN models.
+        detections: MOT det file for the ``file`` detector.
+        classes: Class names or ids to keep.
+        confidence: Score floor; the backend's default from :data:`DEFAULT_CONFIDENCE` if None.
+        nms_iou: Extra per-class NMS at this IoU, for backends without their own.
+
+    Raises:
+        DetectorError: Unknown name, missing files, unknown classes;
+            :class:`MissingDependencyError` when the backend's package is not installed.
+    """
+    key = name.strip().lower()
+    if key not in DEFAULT_CONFIDENCE:
+        raise DetectorError(f"unknown detector {name!r}; choose one of: {', '.join(DETECTORS)}")
+    backend = _build(key, model, config, detections)
+    wanted = resolve_classes(classes, backend.class_names)
+    threshold = DEFAULT_CONFIDENCE[key] if confidence is None else confidence
+    return FilteredDetector(backend, DetectionFilter(wanted, threshold, nms_iou))
+
+
+__all__ = [
+    "DETECTORS",
+    "DetectionFilter",
+    "Detector",
+    "DetectorError",
+    "MissingDependencyError",
+    "create_detector",
+]
