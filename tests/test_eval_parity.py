@@ -29,20 +29,17 @@ pytest.importorskip("trackeval")
 
 #: TrackEval fields that keeptrack keeps internal (per-alpha counts, the MOTP numerator).
 INTERNAL = {"HOTA_TP", "HOTA_FN", "HOTA_FP", "MOTP_sum"}
-#: TrackEval names reported by keeptrack under another name (Count's per-sequence "Frames").
-RENAMED = {"Frames": "CLR_Frames"}
 
 
 def assert_same(ours: dict, reference: dict, tol: float = 1e-9) -> None:
     """Every reference field, every sequence and the combined row, within ``tol``."""
     assert set(ours) == set(reference)
     for seq, fields in reference.items():
-        assert set(fields) - set(ours[seq]) <= INTERNAL | set(RENAMED), seq
+        assert set(fields) - set(ours[seq]) <= INTERNAL, seq
         for key, value in fields.items():
             if key in INTERNAL:
                 continue
-            ours_value = ours[seq][RENAMED.get(key, key)]
-            assert ours_value == pytest.approx(value, abs=tol), (seq, key)
+            assert ours[seq][key] == pytest.approx(value, abs=tol), (seq, key)
 
 
 @pytest.fixture(scope="module")

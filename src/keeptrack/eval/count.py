@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from keeptrack.eval.data import SequenceData
 
-_FIELDS = ("Dets", "GT_Dets", "IDs", "GT_IDs")
+_FIELDS = ("Dets", "GT_Dets", "IDs", "GT_IDs", "Frames")
 
 
 class Count:
-    """Tracker and GT boxes (``Dets``, ``GT_Dets``) and identities (``IDs``, ``GT_IDs``)."""
+    """Tracker and GT boxes (``Dets``, ``GT_Dets``), identities (``IDs``, ``GT_IDs``) and
+    ``Frames`` (TrackEval reports the last per sequence only; here it also adds up)."""
 
     count_fields = _FIELDS
 
@@ -19,6 +20,7 @@ class Count:
             "GT_Dets": data.num_gt_dets,
             "IDs": data.num_tracker_ids,
             "GT_IDs": data.num_gt_ids,
+            "Frames": data.num_timesteps,
         }
 
     def combine_sequences(self, results: list[dict]) -> dict[str, int]:

@@ -120,6 +120,8 @@ def _load_numbers(path: Path) -> np.ndarray:
     """
     with path.open() as handle:
         first = next((line for line in handle if line.strip()), "")
+    if not first:
+        return np.empty((0, 0))
     tokens = first.strip().split(",")
     integer = [t.strip().lstrip("+-").isdigit() for t in tokens]
     dtype = np.dtype([(f"c{i}", np.int64 if z else np.float64) for i, z in enumerate(integer)])
