@@ -105,7 +105,8 @@ def read_mot_file(
     if problem is not None:
         lines = _line_numbers(path)
         also = "" if problem.other_row is None else f" (first at line {lines[problem.other_row]})"
-        raise MOTFormatError(f"{path}:{lines[problem.row]}: {problem.message}{also}")
+        message = problem.message.replace("{also}", also)
+        raise MOTFormatError(f"{path}:{lines[problem.row]}: {message}")
     return rows
 
 
@@ -170,7 +171,8 @@ def _line_numbers(path: Path) -> list[int]:
 
 
 class RowProblem(NamedTuple):
-    """An invalid row: its index, what is wrong, and the earlier row it clashes with if any."""
+    """An invalid row: its index, what is wrong, and the earlier row it clashes with if any
+    (the message then holds ``{also}`` where the caller names that row as a line or row)."""
 
     row: int
     message: str
@@ -229,7 +231,7 @@ def find_row_problem(
         first, second = int(order[k]), int(order[k + 1])
         return RowProblem(
             second,
-            f"track id {ids[second]:g} appears twice in frame {frames[second]:g}; "
+            f"track id {ids[second]:g} appears twice in frame {frames[second]:g}{{also}}; "
             "ids must be unique within a frame",
             first,
         )
@@ -268,7 +270,8 @@ def check_mot_rows(
     problem = find_row_problem(rows, length, track_ids)
     if problem is not None:
         also = "" if problem.other_row is None else f" (first at row {problem.other_row + 1})"
-        raise MOTFormatError(f"{source} row {problem.row + 1}: {problem.message}{also}")
+        message = problem.message.replace("{also}", also)
+        raise MOTFormatError(f"{source} row {problem.row + 1}: {message}")
     return rows
 
 
