@@ -75,14 +75,15 @@ def peak_memory_mb(name: str, seq: Sequence) -> float:
 
 
 def evaluate(results_dir: Path, sequences: list[Sequence]) -> dict[str, float]:
-    """Score with the project's TrackEval-exact metrics (MOT17 semantics)."""
-    from keeptrack.eval import evaluate_mot_sequences
+    """Combined scores with the project's TrackEval-exact metrics (MOT17 semantics); ratios are
+    fractions, as TrackEval returns them."""
+    from keeptrack.eval import COMBINED, evaluate_mot_sequences
 
     return evaluate_mot_sequences(
         {s.name: s.gt for s in sequences},
         {s.name: results_dir / f"{s.name}.txt" for s in sequences},
         {s.name: s.length for s in sequences},
-    )
+    )[COMBINED]
 
 
 def main() -> None:
@@ -114,8 +115,9 @@ def main() -> None:
     print("| tracker | HOTA | MOTA | IDF1 | IDSW | AssA | DetA | frames/s | peak MB |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, m, fps, mem in table:
-        print(f"| {name} | {m['HOTA']:.1f} | {m['MOTA']:.1f} | {m['IDF1']:.1f} | {m['IDSW']:.0f} "
-              f"| {m['AssA']:.1f} | {m['DetA']:.1f} | {fps:,.0f} | {mem:.2f} |")
+        p = {k: 100 * m[k] for k in ("HOTA", "MOTA", "IDF1", "AssA", "DetA")}  # percent
+        print(f"| {name} | {p['HOTA']:.1f} | {p['MOTA']:.1f} | {p['IDF1']:.1f} | {m['IDSW']:.0f} "
+              f"| {p['AssA']:.1f} | {p['DetA']:.1f} | {fps:,.0f} | {mem:.2f} |")
 
 
 if __name__ == "__main__":
