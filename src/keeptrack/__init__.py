@@ -9,16 +9,23 @@ from keeptrack.trackers import (
     TrackState,
     TrackView,
 )
+from keeptrack.motion.cmc import CMC, PrecomputedWarps
+from keeptrack.trackers.botsort import BoTSORTTracker
 from keeptrack.trackers.deepsort import DeepSORTTracker
+from keeptrack.trackers.ocsort import OCSORTTracker
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BaseTracker",
+    "BoTSORTTracker",
     "ByteTrackTracker",
+    "CMC",
     "DeepSORTFeatureExtractor",
     "DeepSORTTracker",
     "DetectionArrays",
+    "OCSORTTracker",
+    "PrecomputedWarps",
     "ReIDModel",
     "SORTTracker",
     "TrackState",

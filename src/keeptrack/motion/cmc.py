@@ -88,6 +88,9 @@ class CMC:
         self._warned = False
         self.reset()
 
+    def __repr__(self) -> str:
+        return f"CMC(method={self.method!r}, downscale={self.downscale})"
+
     def reset(self) -> None:
         """Forget the previous frame; the next call returns the identity."""
         self._previous: dict[str, Any] | None = None

@@ -18,6 +18,8 @@ TRACKERS: dict[str, str] = {
     "sort": "keeptrack.trackers.sort:SORTTracker",
     "bytetrack": "keeptrack.trackers.bytetrack:ByteTrackTracker",
     "deepsort": "keeptrack.trackers.deepsort:DeepSORTTracker",
+    "ocsort": "keeptrack.trackers.ocsort:OCSORTTracker",
+    "botsort": "keeptrack.trackers.botsort:BoTSORTTracker",
 }
 
 _OPTION_PREFIX = "--tracker."
