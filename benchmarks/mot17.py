@@ -5,7 +5,7 @@ val-half protocol of ``shared/data/README.md``, writes MOTChallenge results, sco
 prints one table. Roboflow ``trackers`` (``pip install keeptrack[bench]``) is run side by side
 when installed.
 
-    python benchmarks/mot17.py [--out runs/mot17] [--trackers sort,bytetrack,rf-sort,rf-bytetrack]
+    python benchmarks/mot17.py [--out runs/mot17] [--trackers sort,ocsort,rf-ocsort,...]
 """
 
 from __future__ import annotations
@@ -33,7 +33,12 @@ def roboflow_factory(name: str):
     import supervision as sv
     import trackers
 
-    cls = {"rf-sort": trackers.SORTTracker, "rf-bytetrack": trackers.ByteTrackTracker}[name]
+    cls = {
+        "rf-sort": trackers.SORTTracker,
+        "rf-bytetrack": trackers.ByteTrackTracker,
+        "rf-ocsort": trackers.OCSORTTracker,
+        "rf-botsort": trackers.BoTSORTTracker,
+    }[name]
 
     def to_sv(d: np.ndarray):
         return sv.Detections(xyxy=d[:, :4].copy(), confidence=d[:, 4].copy(),
@@ -88,7 +93,10 @@ def evaluate(results_dir: Path, sequences: list[Sequence]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trackers", default="sort,bytetrack,rf-sort,rf-bytetrack")
+    parser.add_argument(
+        "--trackers",
+        default="sort,bytetrack,ocsort,botsort,rf-sort,rf-bytetrack,rf-ocsort,rf-botsort",
+    )
     parser.add_argument("--out", type=Path, default=None, help="results folder (default: temp)")
     args = parser.parse_args()
     sequences = mot17_sequences(val_half=True)
