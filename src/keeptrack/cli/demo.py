@@ -23,7 +23,13 @@ from rich.table import Table
 
 from keeptrack.annotate import TrackAnnotator
 from keeptrack.cli.eval import fail
-from keeptrack.cli.track import SETUP_ERRORS, build_tracker, finish, open_outputs, run_with_progress
+from keeptrack.cli.track import (
+    SETUP_ERRORS,
+    finish,
+    open_outputs,
+    run_with_progress,
+    tracker_builder,
+)
 from keeptrack.detectors import create_detector
 from keeptrack.eval import evaluate_mot_sequences
 from keeptrack.io.mot import read_mot_file
@@ -94,6 +100,7 @@ def demo(
     the whole pipeline that needs no download."""
     console = Console()
     try:
+        build_tracker = tracker_builder(tracker, ctx.args)
         scene: FrameSource
         if source is None:
             scene = SyntheticScene(length=frames, fps=fps or 15.0, seed=seed)
@@ -103,7 +110,7 @@ def demo(
             scene = open_source(source, fps)
             truth = find_gt(source, gt)
             det_name = detector or default_detector()
-        tracker_obj = build_tracker(tracker, ctx.args, scene.fps)
+        tracker_obj = build_tracker(scene.fps)
         det = create_detector(det_name)
     except SETUP_ERRORS as error:
         fail(error)

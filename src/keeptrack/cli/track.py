@@ -10,6 +10,7 @@ code says how it ended (0 done, 1 error, 130 interrupted).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,7 +41,6 @@ from keeptrack.io.sources import FrameSource, SourceError, open_source
 from keeptrack.pipeline import STAGES, Outputs, RunResult, run_pipeline
 from keeptrack.trackers.registry import (
     TRACKERS,
-    create_tracker,
     parse_tracker_options,
     tracker_class,
     tracker_parameters,
@@ -52,18 +52,36 @@ EXIT_INTERRUPTED = 130
 SETUP_ERRORS = (SourceError, DetectorError, SinkError, ValueError, FileNotFoundError)
 
 
-def build_tracker(name: str, extra_args: list[str], frame_rate: float) -> Any:
-    """The tracker ``name`` with ``--tracker.<param>`` options; ``frame_rate`` comes from the
-    source unless the user set it.
+def tracker_builder(name: str, extra_args: list[str]) -> Callable[[float], Any]:
+    """Check the tracker name and its ``--tracker.<param>`` options now (before any file is
+    opened); build the tracker once the source's frame rate is known.
 
     Raises:
         ValueError: Unknown tracker or parameter (listing the valid ones), bad value.
     """
     cls = tracker_class(name)
     params = parse_tracker_options(cls, extra_args)
-    if "frame_rate" in tracker_parameters(cls):
-        params.setdefault("frame_rate", frame_rate)
-    return create_tracker(name, **params)
+
+    def build(frame_rate: float) -> Any:
+        if "frame_rate" in tracker_parameters(cls):  # an explicit --tracker.frame_rate wins
+            params.setdefault("frame_rate", frame_rate)
+        return cls(**params)
+
+    return build
+
+
+def parse_size(text: str | None) -> tuple[int, int] | None:
+    """``"512x384"`` -> ``(512, 384)``.
+
+    Raises:
+        ValueError: For anything that is not two positive integers joined by ``x``.
+    """
+    if text is None:
+        return None
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit() and int(width) and int(height)):
+        raise ValueError(f"--input-size expects WIDTHxHEIGHT such as 512x384; got {text!r}")
+    return int(width), int(height)
 
 
 def open_outputs(
@@ -197,6 +215,13 @@ def track(
         float | None, typer.Option(help="Detection score floor (detector default if unset).")
     ] = None,
     nms_iou: Annotated[float | None, typer.Option(help="Extra NMS at this IoU.")] = None,
+    input_size: Annotated[
+        str | None,
+        typer.Option(
+            help="ssd-mobilenet input WIDTHxHEIGHT (default 300x300; larger finds "
+            "smaller objects, slower)."
+        ),
+    ] = None,
     fps: Annotated[
         float | None, typer.Option(help="Frame rate to use instead of the source's.")
     ] = None,
@@ -208,11 +233,12 @@ def track(
     results."""
     console = Console(stderr=True)
     try:
+        build_tracker = tracker_builder(tracker, ctx.args)
         frames = open_source(source, fps)
     except SETUP_ERRORS as error:
         fail(error)
     try:
-        tracker_obj = build_tracker(tracker, ctx.args, frames.fps)
+        tracker_obj = build_tracker(frames.fps)
         det = create_detector(
             detector,
             model=model,
@@ -221,6 +247,7 @@ def track(
             classes=classes.split(",") if classes else None,
             confidence=confidence,
             nms_iou=nms_iou,
+            input_size=parse_size(input_size),
         )
         annotator = TrackAnnotator(frames.size, trace_length, show_confidence=show_confidence)
         outputs = open_outputs(frames, output, mot_output, json_output, display, annotator)

@@ -42,8 +42,16 @@ DEFAULT_CONFIDENCE: dict[str, float] = {
 DETECTORS = tuple(DEFAULT_CONFIDENCE)
 
 
-def _build(name: str, model: str | None, config: str | None, detections: str | None) -> Any:
+def _build(
+    name: str,
+    model: str | None,
+    config: str | None,
+    detections: str | None,
+    input_size: tuple[int, int] | None,
+) -> Any:
     """The bare backend; imports happen here so unused backends cost nothing."""
+    if input_size is not None and name != "ssd-mobilenet":
+        raise DetectorError(f"an input size applies to ssd-mobilenet only, not to {name!r}")
     if name == "file":
         from keeptrack.detectors.file import FileDetector
 
@@ -53,7 +61,9 @@ def _build(name: str, model: str | None, config: str | None, detections: str | N
     if name == "ssd-mobilenet":
         from keeptrack.detectors.opencv_dnn import OpenCVDNNDetector
 
-        return OpenCVDNNDetector(model, config)
+        return OpenCVDNNDetector(
+            model, config, **({"input_size": input_size} if input_size else {})
+        )
     if name == "motion":
         from keeptrack.detectors.motion import MotionDetector
 
@@ -79,6 +89,7 @@ def create_detector(
     classes: Iterable[str] | None = None,
     confidence: float | None = None,
     nms_iou: float | None = None,
+    input_size: tuple[int, int] | None = None,
 ) -> FilteredDetector:
     """Build the detector registered as ``name`` followed by class, score and NMS filtering.
 
@@ -90,6 +101,8 @@ def create_detector(
         classes: Class names or ids to keep.
         confidence: Score floor; the backend's default from :data:`DEFAULT_CONFIDENCE` if None.
         nms_iou: Extra per-class NMS at this IoU, for backends without their own.
+        input_size: Network input ``(width, height)`` of ``ssd-mobilenet``; larger than the
+            trained 300x300 finds smaller people at a higher cost.
 
     Raises:
         DetectorError: Unknown name, missing files, unknown classes;
@@ -98,7 +111,7 @@ def create_detector(
     key = name.strip().lower()
     if key not in DEFAULT_CONFIDENCE:
         raise DetectorError(f"unknown detector {name!r}; choose one of: {', '.join(DETECTORS)}")
-    backend = _build(key, model, config, detections)
+    backend = _build(key, model, config, detections, input_size)
     wanted = resolve_classes(classes, backend.class_names)
     threshold = DEFAULT_CONFIDENCE[key] if confidence is None else confidence
     return FilteredDetector(backend, DetectionFilter(wanted, threshold, nms_iou))

@@ -34,8 +34,8 @@ class MotionDetector:
             are noise, not objects.
         kernel: Size of the morphological kernel that removes speckles and joins the parts of
             one object (legs, head) into one blob.
-        warmup: Frames used only to learn the background before boxes are reported; the
-            first frames flag almost everything as foreground.
+        warmup: Frames used only to learn the background, at a fast rate, before boxes are
+            reported; the first frames flag almost everything as foreground.
     """
 
     class_names = MOTION_CLASS
@@ -59,13 +59,17 @@ class MotionDetector:
         if min_area <= 0 or kernel < 1 or warmup < 0:
             raise DetectorError("min_area must be > 0, kernel >= 1 and warmup >= 0")
         self.min_area = min_area
+        self._rate = 1.0 / history
         self.warmup = warmup
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kernel, kernel))
         self._seen = 0
 
     def foreground(self, frame: np.ndarray) -> np.ndarray:
         """Update the background model with ``frame``; return its cleaned binary foreground."""
-        mask = self.subtractor.apply(frame)
+        # OpenCV's automatic rate is 1/frames-seen: fast while the model forms, but it would
+        # keep absorbing objects that entered early; after warm-up, learn at 1/history.
+        rate = -1.0 if self._seen < self.warmup else self._rate
+        mask = self.subtractor.apply(frame, learningRate=rate)
         _, mask = cv2.threshold(mask, _SHADOW_FREE, 255, cv2.THRESH_BINARY)
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel)
         return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, self._kernel, iterations=2)
