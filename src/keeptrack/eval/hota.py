@@ -39,27 +39,31 @@ class HOTA:
             res["LocA(0)"] = 1.0
             return res
 
-        sim, pair_gt, pair_tracker = data.similarity, data.pair_gt, data.pair_tracker
         n_gt, n_tracker = data.num_gt_ids, data.num_tracker_ids
-        cell = data.gt_ids[pair_gt] * n_tracker + data.tracker_ids[pair_tracker]
         gt_id_count = np.bincount(data.gt_ids, minlength=n_gt).astype(float)[:, None]
         tracker_id_count = np.bincount(data.tracker_ids, minlength=n_tracker).astype(float)[None]
 
         # Global alignment: each pair's IoU normalised within its frame (a soft, per-frame
-        # Jaccard), summed per identity pair over the sequence.
-        row_sum = np.bincount(pair_gt, weights=sim, minlength=data.num_gt_dets)
-        col_sum = np.bincount(pair_tracker, weights=sim, minlength=data.num_tracker_dets)
-        denominator = col_sum[pair_tracker] + row_sum[pair_gt] - sim
-        sim_iou = np.zeros_like(sim)
+        # Jaccard), summed per identity pair over the sequence. Pairs with IoU 0 add nothing,
+        # so only overlapping pairs are visited (in frame order, so sums match TrackEval's).
+        sim = data.similarity
+        nonzero = np.flatnonzero(sim)
+        sim_nz = sim[nonzero]
+        pair_gt, pair_tracker = data.pair_gt[nonzero], data.pair_tracker[nonzero]
+        row_sum = np.bincount(pair_gt, weights=sim_nz, minlength=data.num_gt_dets)
+        col_sum = np.bincount(pair_tracker, weights=sim_nz, minlength=data.num_tracker_dets)
+        denominator = col_sum[pair_tracker] + row_sum[pair_gt] - sim_nz
+        sim_iou = np.zeros_like(sim_nz)
         positive = denominator > 0 + EPS
-        sim_iou[positive] = sim[positive] / denominator[positive]
+        sim_iou[positive] = sim_nz[positive] / denominator[positive]
+        cell = data.gt_ids[pair_gt] * n_tracker + data.tracker_ids[pair_tracker]
         potential = np.bincount(cell, weights=sim_iou, minlength=n_gt * n_tracker)
         potential = potential.reshape(n_gt, n_tracker)
         alignment = potential / (gt_id_count + tracker_id_count - potential)
-        score = alignment.ravel()[cell] * sim
+        cost = np.zeros_like(sim)
+        cost[nonzero] = -(alignment.ravel()[cell] * sim_nz)
 
         matched = [np.empty(0, np.int64)]
-        cost = -score
         frames = data.scored_frames()
         starts, ends = data.sim_bounds[frames].tolist(), data.sim_bounds[frames + 1].tolist()
         widths = np.diff(data.tracker_bounds)[frames].tolist()
@@ -68,7 +72,10 @@ class HOTA:
             matched.append(start + rows * width + cols)
         pairs = np.concatenate(matched)
         matched_sim = sim[pairs]
-        matched_cell = cell[pairs]
+        matched_cell = (
+            data.gt_ids[data.pair_gt[pairs]] * n_tracker
+            + data.tracker_ids[data.pair_tracker[pairs]]
+        )
 
         above = matched_sim[None, :] >= ALPHAS[:, None] - EPS
         tp = above.sum(axis=1).astype(float)
