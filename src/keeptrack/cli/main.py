@@ -24,9 +24,9 @@ def _root() -> None:
 
 
 app.command("eval")(evaluate)
-app.command(
-    "bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)(bench)
+# bench takes --tracker.<param> options generated from tracker signatures, parsed by the registry.
+_TRACKER_OPTIONS = {"allow_extra_args": True, "ignore_unknown_options": True}
+app.command("bench", context_settings=_TRACKER_OPTIONS)(bench)
 
 
 _TRACKER_OPTIONS = {"allow_extra_args": True, "ignore_unknown_options": True}
