@@ -104,3 +104,17 @@ def test_synthetic_scene_ground_truth_is_consistent():
     # rendering is deterministic
     assert np.array_equal(scene.render(30), SyntheticScene(length=60).render(30))
     assert scene.render(30).shape == (360, 640, 3)
+
+
+def test_pyav_reads_the_same_video(mot15_dir):
+    pytest.importorskip("av")
+    from keeptrack.io.sources import PyAVSource
+
+    video = mot15_dir / "PETS09-S2L1" / "video" / "vtest.avi"
+    source = PyAVSource(video, fps=7)
+    assert (source.fps, source.size) == (7, (768, 576))
+    frame = next(iter(source))
+    reference = next(iter(open_source(video)))
+    assert frame.shape == reference.shape
+    assert np.abs(frame.astype(int) - reference.astype(int)).mean() < 3
+    source.close()

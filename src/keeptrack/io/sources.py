@@ -10,6 +10,7 @@ everything already processed and still report the failure.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -148,6 +149,45 @@ class ImageFolderSource(FrameSource):
             yield frame
 
 
+class PyAVSource(FrameSource):
+    """A video file decoded with PyAV (``pip install av``): the fallback for files OpenCV's
+    bundled FFmpeg cannot open."""
+
+    def __init__(self, path: Path, fps: float | None) -> None:
+        import av
+
+        self._av = av
+        try:
+            self._container = av.open(str(path))
+            stream = self._container.streams.video[0]
+        except (av.error.FFmpegError, IndexError) as error:
+            raise SourceError(f"cannot open video file {path}: {error}") from None
+        self._stream = stream
+        rate = float(stream.average_rate or 0) or DEFAULT_FPS
+        size = (int(stream.codec_context.width), int(stream.codec_context.height))
+        super().__init__(name=str(path), fps=fps or rate, length=stream.frames or None, size=size)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        index = 0
+        try:
+            for frame in self._container.decode(self._stream):
+                index += 1
+                yield frame.to_ndarray(format="bgr24")
+        except self._av.error.FFmpegError as error:
+            raise TruncatedSourceError(
+                f"{self.name}: could not decode frame {index + 1} ({error})", index + 1
+            ) from None
+        if self.length is not None and index < self.length:
+            raise TruncatedSourceError(
+                f"{self.name}: could not decode frame {index + 1} of {self.length}; the file is "
+                f"truncated or corrupt (frames 1-{index} were read)",
+                index + 1,
+            )
+
+    def close(self) -> None:
+        self._container.close()
+
+
 def _natural_key(path: Path) -> list[object]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
 
@@ -193,6 +233,8 @@ def _open_capture(target: str | int, name: str, fps: float | None, live: bool) -
 def open_source(spec: str | Path, fps: float | None = None) -> FrameSource:
     """Open whatever ``spec`` names.
 
+    Video files go through OpenCV; when it cannot open one and PyAV is installed, PyAV tries.
+
     Args:
         spec: A webcam index (``"0"``), a stream URL (``rtsp://``, ``http://``, ...), a
             MOTChallenge sequence folder (holding ``seqinfo.ini``), a folder of images, or a
@@ -215,4 +257,9 @@ def open_source(spec: str | Path, fps: float | None = None) -> FrameSource:
         return _open_folder(path, fps)
     if not path.exists():
         raise SourceError(f"source not found: {path}")
-    return _open_capture(str(path), str(path), fps, live=False)
+    try:
+        return _open_capture(str(path), str(path), fps, live=False)
+    except SourceError:
+        if importlib.util.find_spec("av") is None:
+            raise
+        return PyAVSource(path, fps)
