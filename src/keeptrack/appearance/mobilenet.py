@@ -12,6 +12,7 @@ rank-1 of about 0.83-0.90 on same-sequence MOT15 pedestrian crops.
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -128,16 +129,20 @@ def export_onnx(module: Any, input_size: tuple[int, int], path: str | Path | Non
     require("onnx", "onnx")
     dummy = torch.zeros(2, 3, *input_size)
     buffer = io.BytesIO()
-    torch.onnx.export(
-        module.eval(),
-        (dummy,),
-        buffer,
-        input_names=["images"],
-        output_names=["embeddings"],
-        dynamic_axes={"images": {0: "batch"}, "embeddings": {0: "batch"}},
-        opset_version=17,
-        dynamo=False,
-    )
+    # The TorchScript exporter is chosen on purpose: the dynamo exporter needs onnxscript and is
+    # slower, and these plain CNNs export identically; silence its deprecation notice.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            module.eval(),
+            (dummy,),
+            buffer,
+            input_names=["images"],
+            output_names=["embeddings"],
+            dynamic_axes={"images": {0: "batch"}, "embeddings": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
     data = buffer.getvalue()
     if path is not None:
         Path(path).write_bytes(data)
