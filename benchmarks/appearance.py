@@ -80,9 +80,7 @@ def load_sequence(folder: Path) -> Sequence:
     det = read_mot_file(folder / "det" / "det.txt")
     det[:, 6] = np.clip(det[:, 6], 0, None) / det[:, 6].max()
     gt = read_mot_file(folder / "gt" / "gt.txt")
-    return Sequence(
-        info.name, folder, info.frame_rate, detections_by_frame(det, info.length), gt
-    )
+    return Sequence(info.name, folder, info.frame_rate, detections_by_frame(det, info.length), gt)
 
 
 def embed_sequence(model: ReIDModel, seq: Sequence, cache: Path | None) -> list[np.ndarray]:
@@ -115,12 +113,22 @@ def run_tracker(tracker, seq: Sequence, embeddings: list[np.ndarray] | None) -> 
 
 
 def trackers(model: ReIDModel) -> dict[str, tuple[Callable[[float], object], bool]]:
-    """Name -> (factory taking the frame rate, uses appearance)."""
+    """Name -> (factory taking the frame rate, takes embeddings).
+
+    "DeepSORT (motion only)" is the same cascade with the appearance gate open and weight 0: the
+    cost is the gate-normalised Mahalanobis distance, i.e. DeepSORT without appearance.
+    """
     return {
         "SORT": (lambda fps: SORTTracker(frame_rate=fps), False),
         "ByteTrack": (lambda fps: ByteTrackTracker(**BYTETRACK, frame_rate=fps), False),
         "ByteTrack+MobileNetV2": (
             lambda fps: ByteTrackTracker(**BYTETRACK, frame_rate=fps, feature_extractor=model),
+            True,
+        ),
+        "DeepSORT (motion only)": (
+            lambda fps: DeepSORTTracker(
+                frame_rate=fps, appearance_weight=0.0, appearance_threshold=2.0
+            ),
             True,
         ),
         "DeepSORT+MobileNetV2": (
