@@ -41,13 +41,15 @@ from typing import Any
 
 import numpy as np
 
+from keeptrack.appearance.features import check_embeddings, check_model, detection_features
+from keeptrack.appearance.gallery import appearance_distance, ema_update
 from keeptrack.association import fuse_score as fuse_detection_score
-from keeptrack.association import iou_distance, linear_assignment
-from keeptrack.detections import DetectionArrays
-from keeptrack.geometry import box_iou
+from keeptrack.association import linear_assignment
+from keeptrack.detections import DetectionArrays, to_detection_arrays
+from keeptrack.geometry import pairwise_iou
 from keeptrack.motion.kalman import KalmanXYAH
 from keeptrack.trackers.base import BaseTracker, check_range, frames_from_buffer
-from keeptrack.trackers.tracks import TrackState
+from keeptrack.trackers.tracks import LOST, TENTATIVE, TRACKED
 
 _DUPLICATE_IOU = 0.85
 
@@ -71,8 +73,19 @@ class ByteTrackTracker(BaseTracker):
         unconfirmed_iou_threshold: Smallest score-fused IoU accepted for tentative tracks.
         fuse_score: Multiply IoU by detection score in the first and third associations
             (the reference does this except on MOT20).
-        feature_extractor: Appearance model for BoT-SORT-style fused association; not
-            available yet.
+        feature_extractor: Appearance model (``dim`` and ``embed(frame, boxes)``, e.g.
+            ``ReIDModel``) for BoT-SORT-style fusion in the first association; ``None`` keeps
+            plain ByteTrack.
+        appearance_threshold: Largest appearance distance (cosine distance / 2, BoT-SORT's
+            ``appearance_thresh``) at which appearance may vouch for a pair.
+        proximity_iou_threshold: Smallest IoU at which appearance may vouch for a pair
+            (BoT-SORT: ``1 - proximity_thresh``), so look-alikes far apart are never matched.
+        feature_momentum: Weight of the old feature in each track's EMA (BoT-SORT's alpha).
+            The appearance defaults (0.05, 0.1) suit the generic ImageNet MobileNetV2 default
+            model (benchmarks/appearance.py); BoT-SORT's 0.25 and 0.5 assume a person-ReID model.
+        class_aware: Only match detections to tracks of the same class.
+        cmc: Camera motion compensation: ``None``, a method name (``"sparse_flow"``, ``"orb"``,
+            ``"sift"``, ``"ecc"``) or a :class:`~keeptrack.motion.cmc.CameraMotion` object.
     """
 
     def __init__(
@@ -88,12 +101,19 @@ class ByteTrackTracker(BaseTracker):
         unconfirmed_iou_threshold: float = 0.3,
         fuse_score: bool = True,
         feature_extractor: Any = None,
+        appearance_threshold: float = 0.05,
+        proximity_iou_threshold: float = 0.1,
+        feature_momentum: float = 0.9,
+        class_aware: bool = False,
+        cmc: Any = None,
     ) -> None:
         if feature_extractor is not None:
-            raise NotImplementedError(
-                "ByteTrackTracker(feature_extractor=...) is not implemented yet; appearance "
-                "association arrives with keeptrack's appearance module"
-            )
+            check_model(feature_extractor, "feature_extractor")
+        self.appearance_threshold = check_range("appearance_threshold", appearance_threshold, 0, 1)
+        self.proximity_iou_threshold = check_range(
+            "proximity_iou_threshold", proximity_iou_threshold, 0, 1
+        )
+        self.feature_momentum = check_range("feature_momentum", feature_momentum, 0, 1)
         self.lost_track_buffer = int(check_range("lost_track_buffer", lost_track_buffer, 0))
         self.track_activation_threshold = check_range(
             "track_activation_threshold", track_activation_threshold, 0, 1
@@ -117,45 +137,104 @@ class ByteTrackTracker(BaseTracker):
         self.fuse_score = bool(fuse_score)
         self.feature_extractor = feature_extractor
         self.kalman = KalmanXYAH()
-        super().__init__(frame_rate)
+        super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
         self.max_time_lost = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
 
     def _max_skipped_frames(self) -> int:
         return self.max_time_lost + 1
 
-    def _first_cost(self, track_boxes: np.ndarray, detections: DetectionArrays, rows: np.ndarray):
-        cost = iou_distance(track_boxes, detections.xyxy[rows])
+    # --- appearance (only with a feature_extractor) ---------------------------------------------
+    def update(
+        self, detections: Any, frame: Any = None, timestamp: float | None = None,
+        embeddings: Any = None,
+    ) -> Any:  # fmt: skip
+        """As :meth:`BaseTracker.update`; with a ``feature_extractor`` the high-score boxes are
+        embedded from ``frame`` first (or taken from ``embeddings``, ``(N, D)``, one per
+        detection), so bad input fails before any state changes."""
+        if self.feature_extractor is None:
+            if embeddings is not None:
+                raise ValueError("embeddings need ByteTrackTracker(feature_extractor=...)")
+            return super().update(detections, frame, timestamp)
+        batch = to_detection_arrays(detections)
+        if embeddings is not None:
+            features = check_embeddings(embeddings, len(batch), self.feature_extractor.dim)
+        else:
+            high = np.flatnonzero(batch.confidence > self.high_conf_det_threshold)
+            features = detection_features(self.feature_extractor, frame, batch.xyxy, high)
+        self._det_features = features
+        try:
+            return super().update(detections, frame, timestamp)
+        finally:
+            self._det_features = None
+
+    def _extra_columns(self) -> dict[str, tuple[tuple[int, ...], type]]:
+        if self.feature_extractor is None:
+            return {}
+        return {"feature": ((self.feature_extractor.dim,), np.float32)}
+
+    def _with_appearance(
+        self, cost: np.ndarray, iou: np.ndarray, pool: np.ndarray, high: np.ndarray
+    ) -> np.ndarray:
+        """BoT-SORT fusion: appearance may lower the cost only for close, similar pairs."""
+        tracks, dets = self._table["feature"][pool], self._det_features[high]
+        appearance = appearance_distance(tracks, dets) / 2.0
+        unusable = (appearance > self.appearance_threshold) | (iou < self.proximity_iou_threshold)
+        unusable |= ~np.any(tracks, axis=1)[:, None] | ~np.any(dets, axis=1)[None, :]
+        appearance[unusable] = 1.0
+        return np.minimum(cost, appearance)
+
+    def _update_features(self, rows: np.ndarray, det_rows: np.ndarray) -> None:
+        feats = self._det_features[det_rows]
+        seen = np.any(feats, axis=1)
+        rows, feats = rows[seen], feats[seen]
+        t = self._table
+        t["feature"][rows] = ema_update(t["feature"][rows], feats, self.feature_momentum)
+
+    def _feature_columns(self, det_rows: np.ndarray) -> dict[str, np.ndarray]:
+        if self.feature_extractor is None:
+            return {}
+        return {"feature": self._det_features[det_rows]}
+
+    def _fused_cost(self, iou: np.ndarray, detections: DetectionArrays, rows: np.ndarray):
+        """IoU distance of the first and unconfirmed associations, fused with detection score."""
+        cost = 1.0 - iou
         return fuse_detection_score(cost, detections.confidence[rows]) if self.fuse_score else cost
 
     def _predict_pool(self, pool: np.ndarray) -> None:
         t = self._table
         mean = t["mean"][pool]
-        mean[t["state"][pool] == TrackState.LOST, 7] = 0.0
+        mean[t["state"][pool] == LOST, 7] = 0.0
         t["mean"][pool], t["cov"][pool] = self.kalman.predict(mean, t["cov"][pool])
 
     def _step(self, detections: DetectionArrays, frame: np.ndarray | None):
         t = self._table
         scores = detections.confidence
-        high = np.flatnonzero(scores > self.high_conf_det_threshold)
-        low = np.flatnonzero(
-            (scores > self.low_conf_det_threshold) & (scores < self.high_conf_det_threshold)
-        )
+        candidates = np.flatnonzero(scores > self.low_conf_det_threshold)
+        is_high = scores[candidates] > self.high_conf_det_threshold
+        high_c = np.flatnonzero(is_high)
+        low_c = np.flatnonzero(~is_high & (scores[candidates] < self.high_conf_det_threshold))
+        high, low = candidates[high_c], candidates[low_c]
         state = t["state"]
-        pool = np.flatnonzero(state != TrackState.TENTATIVE)
-        tentative = np.flatnonzero(state == TrackState.TENTATIVE)
+        pool = np.flatnonzero(state != TENTATIVE)
+        tentative = np.flatnonzero(state == TENTATIVE)
         self._predict_pool(pool)
-        boxes = self._predicted_boxes()
+        # One IoU matrix (all tracks x all usable boxes) serves all three associations.
+        iou = pairwise_iou(self._predicted_boxes(), self._detection_boxes(detections)[candidates])
 
-        first = self._first_cost(boxes[pool], detections, high)
+        first = self._fused_cost(iou[np.ix_(pool, high_c)], detections, high)
+        if self.feature_extractor is not None:
+            first = self._with_appearance(first, iou[np.ix_(pool, high_c)], pool, high)
+        first = self._class_gate(first, pool, detections, high)
         m1, pool_left, high_left = linear_assignment(first, 1.0 - self.minimum_iou_threshold)
 
         remaining = pool[pool_left]
-        remaining = remaining[state[remaining] == TrackState.TRACKED]
-        second = iou_distance(boxes[remaining], detections.xyxy[low])
+        remaining = remaining[state[remaining] == TRACKED]
+        second = self._class_gate(1.0 - iou[np.ix_(remaining, low_c)], remaining, detections, low)
         m2, remaining_left, _ = linear_assignment(second, 1.0 - self.second_iou_threshold)
 
         high_rest = high[high_left]
-        third = self._first_cost(boxes[tentative], detections, high_rest)
+        third = self._fused_cost(iou[np.ix_(tentative, high_c[high_left])], detections, high_rest)
+        third = self._class_gate(third, tentative, detections, high_rest)
         m3, tentative_left, new_left = linear_assignment(
             third, 1.0 - self.unconfirmed_iou_threshold
         )
@@ -167,27 +246,30 @@ class ByteTrackTracker(BaseTracker):
             detections,
             np.concatenate([high[m1[:, 1]], low[m2[:, 1]], high_rest[m3[:, 1]]]),
         )
+        if self.feature_extractor is not None:
+            self._update_features(
+                np.concatenate([pool[m1[:, 0]], matched_tentative]),
+                np.concatenate([high[m1[:, 1]], high_rest[m3[:, 1]]]),
+            )
         self._confirm(matched_pool)
-        self._confirm(matched_tentative[t["hits"][matched_tentative] >= self.minimum_consecutive_frames])
-        state[remaining[remaining_left]] = TrackState.LOST
+        self._confirm(
+            matched_tentative[t["hits"][matched_tentative] >= self.minimum_consecutive_frames]
+        )
+        state[remaining[remaining_left]] = LOST
 
         removed = np.zeros(len(t), dtype=bool)
         removed[tentative[tentative_left]] = True
-        removed |= (state == TrackState.LOST) & (
-            self.frame_id - t["last_frame"] > self.max_time_lost
-        )
+        removed |= (state == LOST) & (self.frame_id - t["last_frame"] > self.max_time_lost)
         t.keep(~removed)
 
         spawn = high_rest[new_left]
         spawn = spawn[scores[spawn] >= self.track_activation_threshold]
-        new_rows = self._new_tracks(detections, spawn)
+        new_rows = self._new_tracks(detections, spawn, **self._feature_columns(spawn))
         if self.frame_id == 1 or self.minimum_consecutive_frames <= 1:
             self._confirm(new_rows)
 
         self._remove_duplicates()
-        reported = np.flatnonzero(
-            (t["state"] == TrackState.TRACKED) & (t["last_frame"] == self.frame_id)
-        )
+        reported = np.flatnonzero((t["state"] == TRACKED) & (t["last_frame"] == self.frame_id))
         return self._matched_now(reported)
 
     def _remove_duplicates(self) -> None:
@@ -198,12 +280,12 @@ class ByteTrackTracker(BaseTracker):
         """
         t = self._table
         state = t["state"]
-        active = np.flatnonzero(state != TrackState.LOST)
-        lost = np.flatnonzero(state == TrackState.LOST)
+        active = np.flatnonzero(state != LOST)
+        lost = np.flatnonzero(state == LOST)
         if len(active) == 0 or len(lost) == 0:
             return
         boxes = self._predicted_boxes()
-        pairs = np.argwhere(box_iou(boxes[active], boxes[lost]) > _DUPLICATE_IOU)
+        pairs = np.argwhere(pairwise_iou(boxes[active], boxes[lost]) > _DUPLICATE_IOU)
         if len(pairs) == 0:
             return
         duration = t["last_frame"] - t["start_frame"]
