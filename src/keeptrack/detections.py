@@ -120,9 +120,7 @@ def _as_float_array(value: Any, name: str, what: str) -> np.ndarray:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{name} must be {what}; got {_describe(value)} ({error})") from None
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_
-    ):
+    if array.dtype.kind not in "biuf":  # bool, signed, unsigned, float
         raise ValueError(f"{name} must be {what} with a numeric dtype; got {_describe(value)}")
     return array.astype(np.float64, copy=False)
 

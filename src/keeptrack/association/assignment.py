@@ -32,10 +32,12 @@ def linear_assignment(
     if rows == 0 or cols == 0:
         return np.empty((0, 2), dtype=np.intp), np.arange(rows), np.arange(cols)
     acceptable = cost <= threshold
-    if acceptable.sum(axis=1).max() <= 1 and acceptable.sum(axis=0).max() <= 1:
-        matches = np.argwhere(acceptable)
+    per_row = acceptable.sum(axis=1)
+    if per_row.max() <= 1 and acceptable.sum(axis=0).max() <= 1:
+        matched_rows = per_row.nonzero()[0]
+        matches = np.column_stack([matched_rows, acceptable[matched_rows].argmax(axis=1)])
         x = np.full(rows, -1)
-        x[matches[:, 0]] = matches[:, 1]
+        x[matched_rows] = matches[:, 1]
     else:
         # Rows and columns with no acceptable partner stay unmatched whatever the solver does;
         # dropping them first shrinks the LAPJV problem, often by half in crowded frames.
