@@ -2,6 +2,7 @@
 
 from keeptrack.appearance import DeepSORTFeatureExtractor, ReIDModel
 from keeptrack.detections import DetectionArrays, to_detection_arrays
+from keeptrack.motion.cmc import CMC, PrecomputedWarps
 from keeptrack.trackers import (
     BaseTracker,
     ByteTrackTracker,
@@ -9,7 +10,6 @@ from keeptrack.trackers import (
     TrackState,
     TrackView,
 )
-from keeptrack.motion.cmc import CMC, PrecomputedWarps
 from keeptrack.trackers.botsort import BoTSORTTracker
 from keeptrack.trackers.deepsort import DeepSORTTracker
 from keeptrack.trackers.ocsort import OCSORTTracker

@@ -23,16 +23,10 @@ def _root() -> None:
     """keeptrack: fast, faithful multi-object tracking."""
 
 
+# Commands that run trackers accept --tracker.<param> options generated from tracker signatures
+# and parsed by keeptrack.trackers.registry, so click must pass unknown options through.
+_TRACKER_OPTIONS = {"allow_extra_args": True, "ignore_unknown_options": True}
 app.command("eval")(evaluate)
-# bench takes --tracker.<param> options generated from tracker signatures, parsed by the registry.
-_TRACKER_OPTIONS = {"allow_extra_args": True, "ignore_unknown_options": True}
 app.command("bench", context_settings=_TRACKER_OPTIONS)(bench)
-
-
-_TRACKER_OPTIONS = {"allow_extra_args": True, "ignore_unknown_options": True}
 app.command("track", context_settings=_TRACKER_OPTIONS)(track)
 app.command("demo", context_settings=_TRACKER_OPTIONS)(demo)
-
-
-def main() -> None:  # pragma: no cover - console script shim
-    app()
