@@ -327,10 +327,15 @@ class BaseTracker(ABC):
         self, detections: DetectionArrays, rows: np.ndarray, **extra: np.ndarray
     ) -> np.ndarray:
         """Start one tentative track (id -1) per detection row; returns the new table indices."""
+        n = len(rows)
+        if n == 0:
+            return np.arange(len(self._table), len(self._table))
         measurement, angle = self._measure(detections, rows)
         mean, cov = self.kalman.initiate(measurement)
-        angle, angle_cov = self._angle_kalman.initiate(angle)
-        n = len(rows)
+        if self._oriented:
+            angle, angle_cov = self._angle_kalman.initiate(angle)
+        else:
+            angle, angle_cov = np.zeros((n, 2)), np.zeros((n, 2, 2))
         return self._table.append(
             track_id=np.full(n, -1),
             state=np.full(n, TENTATIVE),
