@@ -4,10 +4,10 @@ Each frame: predict every track with a constant-velocity Kalman filter on ``[cx,
 ratio]``; match predictions to the detections scoring at least ``track_activation_threshold``
 (SORT has no use for weak boxes) by optimal assignment on IoU distance, refusing pairs below
 ``minimum_iou_threshold``; correct matched tracks, start a tentative track for every unmatched
-detection, and delete tracks unseen for longer than ``max_age``. A tentative track is confirmed (and gets its id) once matched in
-``min_hits`` consecutive frames, or at once during the first ``min_hits`` frames of the stream as
-in the reference implementation; a tentative track that misses a frame is dropped. A confirmed
-track is reported in every frame in which it is matched.
+detection, and delete tracks unseen for longer than ``max_age``. A tentative track is confirmed
+(and gets its id) once matched in ``min_hits`` consecutive frames, or at once during the first
+``min_hits`` frames of the stream as in the reference implementation; a tentative track that
+misses a frame is dropped. A confirmed track is reported in every frame in which it is matched.
 
 Parameter names follow Roboflow ``trackers``; the paper's names map as:
 
