@@ -70,6 +70,15 @@ class FrameSource:
     def close(self) -> None:
         """Release the device or file handle (safe to call twice)."""
 
+    def _check_complete(self, frames_read: int) -> None:
+        """Raise if a file of known length ended early, naming the first frame that failed."""
+        if self.length is not None and frames_read < self.length:
+            raise TruncatedSourceError(
+                f"{self.name}: could not decode frame {frames_read + 1} of {self.length}; the "
+                f"file is truncated or corrupt (frames 1-{frames_read} were read)",
+                frames_read + 1,
+            )
+
     def __enter__(self) -> FrameSource:
         return self
 
@@ -119,12 +128,7 @@ class VideoCaptureSource(FrameSource):
             return
         if index == 0:
             raise TruncatedSourceError(f"{self.name}: no frame could be decoded", 1)
-        if self.length is not None and index < self.length:
-            raise TruncatedSourceError(
-                f"{self.name}: could not decode frame {index + 1} of {self.length}; the file is "
-                f"truncated or corrupt (frames 1-{index} were read)",
-                index + 1,
-            )
+        self._check_complete(index)
 
     def close(self) -> None:
         self._capture.release()
@@ -177,12 +181,7 @@ class PyAVSource(FrameSource):
             raise TruncatedSourceError(
                 f"{self.name}: could not decode frame {index + 1} ({error})", index + 1
             ) from None
-        if self.length is not None and index < self.length:
-            raise TruncatedSourceError(
-                f"{self.name}: could not decode frame {index + 1} of {self.length}; the file is "
-                f"truncated or corrupt (frames 1-{index} were read)",
-                index + 1,
-            )
+        self._check_complete(index)
 
     def close(self) -> None:
         self._container.close()
