@@ -8,6 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from keeptrack.benchmark import bytetrack_output_filter, track_detections
+from keeptrack.eval import COMBINED, evaluate_mot_sequences
+from keeptrack.io.mot import (
+    detections_by_frame,
+    read_mot_file,
+    read_seqinfo,
+    shift_frames,
+    val_half_start,
+)
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(os.environ.get("KEEPTRACK_DATA", REPO_ROOT.parent / "shared" / "data"))
 
@@ -28,3 +38,38 @@ def mot17_dir(data_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def mot15_dir(data_dir: Path) -> Path:
     return data_dir / "mot15-train"
+
+
+@pytest.fixture(scope="session")
+def mot17_val_half(mot17_dir: Path) -> dict[str, tuple]:
+    """The val-half protocol of the data README: ``{name: (fps, frames, gt, length)}``."""
+    sequences = {}
+    for folder in sorted(mot17_dir.glob("MOT17-*")):
+        info = read_seqinfo(folder)
+        start = val_half_start(info.length)
+        det = shift_frames(read_mot_file(folder / "det" / "det.txt"), start)
+        gt = shift_frames(read_mot_file(folder / "gt" / "gt.txt"), start)
+        length = info.length - start
+        sequences[info.name] = (info.frame_rate, detections_by_frame(det, length), gt, length)
+    assert len(sequences) == 7
+    return sequences
+
+
+@pytest.fixture(scope="session")
+def score_mot17(mot17_val_half):
+    """``score(make_tracker)``: combined MOT17 val-half metrics of ``make_tracker(frame_rate)``,
+    with ByteTrack's output filter, as benchmarks/mot17.py scores it."""
+
+    def score(make_tracker) -> dict[str, float]:
+        results = {
+            name: bytetrack_output_filter(track_detections(make_tracker(fps), frames)[0])
+            for name, (fps, frames, _, _) in mot17_val_half.items()
+        }
+        return evaluate_mot_sequences(
+            {name: seq[2] for name, seq in mot17_val_half.items()},
+            results,
+            {name: seq[3] for name, seq in mot17_val_half.items()},
+            benchmark="mot17",
+        )[COMBINED]
+
+    return score

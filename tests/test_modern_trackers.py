@@ -6,17 +6,14 @@ import cv2
 import numpy as np
 import pytest
 import supervision as sv
+from scenes import walking
 
 from keeptrack import BoTSORTTracker, ByteTrackTracker, OCSORTTracker, SORTTracker
-from keeptrack.benchmark import bytetrack_output_filter, track_detections
 from keeptrack.eval import COMBINED, evaluate_mot_sequences
 from keeptrack.geometry import xywhr_to_corners, xywhr_to_xyxy, xyxy_to_tlwh, xyxy_to_xywh
 from keeptrack.io.mot import (
     detections_by_frame,
     read_mot_file,
-    read_seqinfo,
-    shift_frames,
-    val_half_start,
 )
 from keeptrack.motion.cmc import CMC, PrecomputedWarps, make_cmc, save_warps
 from keeptrack.trackers.registry import create_tracker, tracker_class
@@ -30,17 +27,6 @@ def make(cls, **kwargs):
     if cls is SORTTracker:
         kwargs.setdefault("minimum_consecutive_frames", 1)
     return cls(**{**MOTION_ONLY, **kwargs})
-
-
-def walking(frame: int) -> np.ndarray:
-    return np.array(
-        [
-            [10 + 4 * frame, 50, 50 + 4 * frame, 150, 0.9, 0],
-            [300, 20 + 3 * frame, 340, 120 + 3 * frame, 0.85, 0],
-            [500 - 2 * frame, 300, 560 - 2 * frame, 420, 0.95, 1],
-        ],
-        dtype=float,
-    )
 
 
 def ids_per_object(outputs, object_of_row):
@@ -221,32 +207,10 @@ def test_cmc_improves_tracking_on_a_moving_camera(mot15_dir):
 
 
 # --- MOT17 accuracy floors -------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def val_half(mot17_dir):
-    sequences = {}
-    for folder in sorted(mot17_dir.glob("MOT17-*")):
-        info = read_seqinfo(folder)
-        start = val_half_start(info.length)
-        det = shift_frames(read_mot_file(folder / "det" / "det.txt"), start)
-        gt = shift_frames(read_mot_file(folder / "gt" / "gt.txt"), start)
-        length = info.length - start
-        sequences[info.name] = (info.frame_rate, detections_by_frame(det, length), gt, length)
-    return sequences
-
-
 @pytest.mark.parametrize(("cls", "floor"), [(OCSORTTracker, 0.674), (BoTSORTTracker, 0.680)])
-def test_mot17_val_half_floor(val_half, cls, floor):
+def test_mot17_val_half_floor(score_mot17, cls, floor):
     """Measured 67.5 (OC-SORT) and 68.2 (BoT-SORT) HOTA; Roboflow: 66.4 and 67.8."""
-    results = {
-        name: bytetrack_output_filter(track_detections(cls(frame_rate=fps), frames)[0])
-        for name, (fps, frames, _, _) in val_half.items()
-    }
-    metrics = evaluate_mot_sequences(
-        {name: seq[2] for name, seq in val_half.items()},
-        results,
-        {name: seq[3] for name, seq in val_half.items()},
-    )[COMBINED]
-    assert np.mean(metrics["HOTA"]) >= floor
+    assert np.mean(score_mot17(lambda fps: cls(frame_rate=fps))["HOTA"]) >= floor
 
 
 # --- class-aware association -------------------------------------------------------------------

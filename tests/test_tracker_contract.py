@@ -2,23 +2,12 @@
 
 import numpy as np
 import pytest
+from scenes import walking
 
 from keeptrack import ByteTrackTracker, SORTTracker
 from keeptrack.io.mot import detections_by_frame, read_mot_file, read_seqinfo
 
 TRACKERS = [SORTTracker, ByteTrackTracker]
-
-
-def walking(frame: int) -> np.ndarray:
-    """Two objects moving right, one moving down; all confident."""
-    return np.array(
-        [
-            [10 + 4 * frame, 50, 50 + 4 * frame, 150, 0.9, 0],
-            [300, 20 + 3 * frame, 340, 120 + 3 * frame, 0.85, 0],
-            [500 - 2 * frame, 300, 560 - 2 * frame, 420, 0.95, 1],
-        ],
-        dtype=float,
-    )
 
 
 @pytest.fixture(scope="module")
