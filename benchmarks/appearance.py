@@ -117,12 +117,20 @@ def trackers(model: ReIDModel) -> dict[str, tuple[Callable[[float], object], boo
 
     "DeepSORT (motion only)" is the same cascade with the appearance gate open and weight 0: the
     cost is the gate-normalised Mahalanobis distance, i.e. DeepSORT without appearance.
+    "ByteTrack+MobileNetV2 (no re-ID)" keeps only the appearance fused into the first
+    association, without re-identifying tracks lost beyond the buffer.
     """
     return {
         "SORT": (lambda fps: SORTTracker(frame_rate=fps), False),
         "ByteTrack": (lambda fps: ByteTrackTracker(**BYTETRACK, frame_rate=fps), False),
         "ByteTrack+MobileNetV2": (
             lambda fps: ByteTrackTracker(**BYTETRACK, frame_rate=fps, feature_extractor=model),
+            True,
+        ),
+        "ByteTrack+MobileNetV2 (no re-ID)": (
+            lambda fps: ByteTrackTracker(
+                **BYTETRACK, frame_rate=fps, feature_extractor=model, reid_threshold=0.0
+            ),
             True,
         ),
         "DeepSORT (motion only)": (
@@ -206,9 +214,9 @@ def main() -> None:
         for name, ms in cost.items():
             print(f"| {name} ({args.threads} threads) | {ms:.2f} |")
     else:
-        print(f"{'tracker':24s} {'sequence':16s} {'HOTA':>6s} {'IDF1':>6s} {'IDSW':>5s}")
+        print(f"{'tracker':34s} {'sequence':16s} {'HOTA':>6s} {'IDF1':>6s} {'IDSW':>5s}")
         for row in table:
-            print("{:24s} {:16s} {:6.1f} {:6.1f} {:5d}".format(*row))
+            print("{:34s} {:16s} {:6.1f} {:6.1f} {:5d}".format(*row))
         for name, ms in cost.items():
             print(f"{name:12s} {ms:7.2f} ms / crop ({args.threads} threads)")
         print(f"ONNX Runtime speed-up: {cost['torch eager'] / cost['onnxruntime']:.1f}x")

@@ -165,3 +165,30 @@ def test_euclidean_distance_and_ema():
     np.testing.assert_allclose(appearance_distance(a, b, "euclidean"), [[np.sqrt(2)]], rtol=1e-6)
     mixed = ema_update(np.vstack([a, np.zeros_like(a)]), np.vstack([b, b]), 0.5)
     np.testing.assert_allclose(mixed, [[np.sqrt(0.5), np.sqrt(0.5)], [0.0, 1.0]], rtol=1e-6)
+
+
+def test_reid_memory_gates_on_time_place_and_ambiguity():
+    from keeptrack.appearance.reid import ReidMemory
+
+    memory = ReidMemory()
+    box = np.array([[100.0, 100.0, 130.0, 200.0]])  # 100 px tall
+    a, b = np.array([[1.0, 0.0]], np.float32), np.array([[0.8, 0.6]], np.float32)
+    memory.remember(np.array([7]), a, box, frame=10, start=np.array([1]))
+
+    def match(feature, shift=0.0, born=20, frame=20, exclude=(), ratio=0.8):
+        return memory.match(
+            feature, box + [shift, 0, shift, 0], np.array([born]), frame, 10.0,
+            np.array(exclude, np.int64), threshold=0.09, ratio=ratio,
+        ).tolist()  # fmt: skip
+
+    assert match(a) == [[0, 0]]
+    assert match(a, shift=140.0) == [[0, 0]]  # 1 s gone: reach 0.5 + 1.0 heights
+    assert match(a, shift=160.0) == []  # too far for 1 s
+    assert match(a, born=10) == []  # would be in two places at frame 10
+    assert match(a, exclude=[7]) == []  # still tracked
+    assert match(b) == []  # cosine 0.2 -> distance 0.1 > 0.09
+    near_a = np.array([[0.99, 0.141]], np.float32)
+    assert match(near_a) == [[0, 0]]
+    memory.remember(np.array([8]), a, box, frame=10, start=np.array([1]))  # a look-alike
+    assert match(near_a) == []  # ambiguous between 7 and 8
+    assert len(match(near_a, ratio=1.0)) == 1

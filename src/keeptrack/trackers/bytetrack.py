@@ -43,6 +43,7 @@ import numpy as np
 
 from keeptrack.appearance.features import check_embeddings, check_model, detection_features
 from keeptrack.appearance.gallery import appearance_distance, ema_update
+from keeptrack.appearance.reid import ReidMemory
 from keeptrack.association import fuse_score as fuse_detection_score
 from keeptrack.association import linear_assignment
 from keeptrack.detections import DetectionArrays, to_detection_arrays
@@ -79,10 +80,23 @@ class ByteTrackTracker(BaseTracker):
         appearance_threshold: Largest appearance distance (cosine distance / 2, BoT-SORT's
             ``appearance_thresh``) at which appearance may vouch for a pair.
         proximity_iou_threshold: Smallest IoU at which appearance may vouch for a pair
-            (BoT-SORT: ``1 - proximity_thresh``), so look-alikes far apart are never matched.
+            (BoT-SORT: ``1 - proximity_thresh``, 0.5), so look-alikes far apart are never
+            matched. With the generic ImageNet MobileNetV2 a looser 0.1 let appearance swap
+            people walking side by side (benchmarks/appearance.py).
         feature_momentum: Weight of the old feature in each track's EMA (BoT-SORT's alpha).
-            The appearance defaults (0.05, 0.1) suit the generic ImageNet MobileNetV2 default
-            model (benchmarks/appearance.py); BoT-SORT's 0.25 and 0.5 assume a person-ReID model.
+        reid_threshold: Largest appearance distance (cosine / 2) at which a new track is
+            re-identified as a track lost earlier and gets its id back (long-term re-ID after
+            occlusion, :mod:`keeptrack.appearance.reid`); 0 turns it off. The new track must
+            also start after the old one ended, lie within walking reach of where it was last
+            seen and have a similar size.
+        reid_ratio: A new track is re-identified only if its nearest lost identity is nearer
+            than ``reid_ratio`` times the second nearest (ambiguous look-alikes are left alone).
+        reid_track_buffer: Frames (at 30 fps) after it was last seen during which an identity
+            can still be re-identified; its lost track itself is dropped after
+            ``lost_track_buffer`` as in plain ByteTrack.
+            The appearance defaults (0.05, 0.5, 0.09, 0.8, 150) suit the generic ImageNet
+            MobileNetV2 default model (benchmarks/appearance.py); BoT-SORT's appearance
+            threshold of 0.25 assumes a person-ReID model.
         class_aware: Only match detections to tracks of the same class.
         cmc: Camera motion compensation: ``None``, a method name (``"sparse_flow"``, ``"orb"``,
             ``"sift"``, ``"ecc"``) or a :class:`~keeptrack.motion.cmc.CameraMotion` object.
@@ -102,8 +116,11 @@ class ByteTrackTracker(BaseTracker):
         fuse_score: bool = True,
         feature_extractor: Any = None,
         appearance_threshold: float = 0.05,
-        proximity_iou_threshold: float = 0.1,
+        proximity_iou_threshold: float = 0.5,
         feature_momentum: float = 0.9,
+        reid_threshold: float = 0.09,
+        reid_ratio: float = 0.8,
+        reid_track_buffer: int = 150,
         class_aware: bool = False,
         cmc: Any = None,
     ) -> None:
@@ -114,6 +131,9 @@ class ByteTrackTracker(BaseTracker):
             "proximity_iou_threshold", proximity_iou_threshold, 0, 1
         )
         self.feature_momentum = check_range("feature_momentum", feature_momentum, 0, 1)
+        self.reid_threshold = check_range("reid_threshold", reid_threshold, 0, 1)
+        self.reid_ratio = check_range("reid_ratio", reid_ratio, 0, 1)
+        self.reid_track_buffer = int(check_range("reid_track_buffer", reid_track_buffer, 0))
         self.lost_track_buffer = int(check_range("lost_track_buffer", lost_track_buffer, 0))
         self.track_activation_threshold = check_range(
             "track_activation_threshold", track_activation_threshold, 0, 1
@@ -139,6 +159,7 @@ class ByteTrackTracker(BaseTracker):
         self.kalman = KalmanXYAH()
         super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
         self.max_time_lost = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
+        self._reid_max_age = frames_from_buffer(self.reid_track_buffer, self.frame_rate)
 
     def _max_skipped_frames(self) -> int:
         return self.max_time_lost + 1
@@ -162,10 +183,60 @@ class ByteTrackTracker(BaseTracker):
             high = np.flatnonzero(batch.confidence > self.high_conf_det_threshold)
             features = detection_features(self.feature_extractor, frame, batch.xyxy, high)
         self._det_features = features
+        self._first_new_id = self._next_id
         try:
             return super().update(detections, frame, timestamp)
         finally:
             self._det_features = None
+
+    def reset(self) -> None:
+        """Forget every track and the re-identification memory, and restart ids at 1."""
+        super().reset()
+        self._memory = ReidMemory()
+
+    def _extra_state(self) -> dict[str, Any]:
+        if self.feature_extractor is None:
+            return {}
+        return {"reid_memory": self._memory.state_dict()}
+
+    def _load_extra_state(self, state: dict[str, Any]) -> None:
+        self._memory = ReidMemory()
+        self._memory.load_state_dict(state.get("reid_memory", {}))
+
+    def _reidentify(self) -> None:
+        """Give tracks new this frame the id of a lost identity they match, then remember
+        every identity matched now (see :mod:`keeptrack.appearance.reid`)."""
+        t, memory, frame = self._table, self._memory, self.frame_id
+        memory.forget(frame - memory.last <= self._reid_max_age)
+        state, ids = t["state"], t["track_id"]
+        fresh = (state == TENTATIVE) & (t["start_frame"] == frame)
+        fresh = np.flatnonzero(fresh | (ids >= self._first_new_id))
+        pairs = memory.match(
+            t["feature"][fresh], self.kalman.to_xyxy(t["mean"][fresh]), t["start_frame"][fresh],
+            frame, self.frame_rate, ids[(state != LOST) & (ids >= 0)], self.reid_threshold,
+            self.reid_ratio,
+        )  # fmt: skip
+        if len(pairs):
+            rows, slots = fresh[pairs[:, 0]], pairs[:, 1]
+            keep = ~np.isin(ids, memory.ids[slots])  # the old identities' lost rows
+            keep[rows] = True
+            ids[rows] = memory.ids[slots]
+            state[rows] = TRACKED
+            t["start_frame"][rows] = memory.start[slots]
+            t["feature"][rows] = ema_update(
+                memory.features[slots], t["feature"][rows], self.feature_momentum
+            )
+            # Ids handed out this frame stay contiguous without the re-identified tracks.
+            given = np.flatnonzero(ids >= self._first_new_id)
+            given = given[np.argsort(ids[given])]
+            ids[given] = np.arange(self._first_new_id, self._first_new_id + len(given))
+            self._next_id = self._first_new_id + len(given)
+            t.keep(keep)
+        now = np.flatnonzero((t["state"] == TRACKED) & (t["last_frame"] == frame))
+        memory.remember(
+            t["track_id"][now], t["feature"][now], self.kalman.to_xyxy(t["mean"][now]), frame,
+            t["start_frame"][now],
+        )  # fmt: skip
 
     def _extra_columns(self) -> dict[str, tuple[tuple[int, ...], type]]:
         if self.feature_extractor is None:
@@ -267,6 +338,8 @@ class ByteTrackTracker(BaseTracker):
         new_rows = self._new_tracks(detections, spawn, **self._feature_columns(spawn))
         if self.frame_id == 1 or self.minimum_consecutive_frames <= 1:
             self._confirm(new_rows)
+        if self.feature_extractor is not None:
+            self._reidentify()
 
         self._remove_duplicates()
         reported = np.flatnonzero((t["state"] == TRACKED) & (t["last_frame"] == self.frame_id))
