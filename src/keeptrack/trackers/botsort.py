@@ -115,6 +115,7 @@ class BoTSORTTracker(ByteTrackTracker):
             appearance_threshold=appearance_threshold,
             proximity_iou_threshold=proximity_iou_threshold,
             feature_momentum=feature_momentum,
+            reid_threshold=0.0,  # the paper has no long-term re-identification of lost tracks
             class_aware=class_aware,
             cmc=cmc,
         )
