@@ -241,6 +241,25 @@ class BaseTracker(ABC):
         return f"{type(self).__name__}({params})"
 
     # --- helpers for subclasses -------------------------------------------------------------
+    def _store_lifecycle_params(
+        self,
+        lost_track_buffer: int,
+        track_activation_threshold: float,
+        minimum_consecutive_frames: int,
+        minimum_iou_threshold: float,
+    ) -> None:
+        """Validate and store the parameters every tracker shares under Roboflow's names."""
+        self.lost_track_buffer = int(check_range("lost_track_buffer", lost_track_buffer, 0))
+        self.track_activation_threshold = check_range(
+            "track_activation_threshold", track_activation_threshold, 0, 1
+        )
+        self.minimum_consecutive_frames = int(
+            check_range("minimum_consecutive_frames", minimum_consecutive_frames, 1)
+        )
+        self.minimum_iou_threshold = check_range(
+            "minimum_iou_threshold", minimum_iou_threshold, 0, 1
+        )
+
     def _extra_state(self) -> dict[str, Any]:
         return {}
 

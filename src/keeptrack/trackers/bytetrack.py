@@ -134,15 +134,11 @@ class ByteTrackTracker(BaseTracker):
         self.reid_threshold = check_range("reid_threshold", reid_threshold, 0, 1)
         self.reid_ratio = check_range("reid_ratio", reid_ratio, 0, 1)
         self.reid_track_buffer = int(check_range("reid_track_buffer", reid_track_buffer, 0))
-        self.lost_track_buffer = int(check_range("lost_track_buffer", lost_track_buffer, 0))
-        self.track_activation_threshold = check_range(
-            "track_activation_threshold", track_activation_threshold, 0, 1
-        )
-        self.minimum_consecutive_frames = int(
-            check_range("minimum_consecutive_frames", minimum_consecutive_frames, 1)
-        )
-        self.minimum_iou_threshold = check_range(
-            "minimum_iou_threshold", minimum_iou_threshold, 0, 1
+        self._store_lifecycle_params(
+            lost_track_buffer,
+            track_activation_threshold,
+            minimum_consecutive_frames,
+            minimum_iou_threshold,
         )
         self.high_conf_det_threshold = check_range(
             "high_conf_det_threshold", high_conf_det_threshold, 0, 1

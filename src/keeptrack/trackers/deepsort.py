@@ -108,15 +108,11 @@ class DeepSORTTracker(BaseTracker):
             raise ValueError(f"distance_metric must be one of {METRICS}; got {distance_metric!r}")
         self.reid_model = reid_model
         self.device = device
-        self.lost_track_buffer = int(check_range("lost_track_buffer", lost_track_buffer, 0))
-        self.track_activation_threshold = check_range(
-            "track_activation_threshold", track_activation_threshold, 0, 1
-        )
-        self.minimum_consecutive_frames = int(
-            check_range("minimum_consecutive_frames", minimum_consecutive_frames, 1)
-        )
-        self.minimum_iou_threshold = check_range(
-            "minimum_iou_threshold", minimum_iou_threshold, 0, 1
+        self._store_lifecycle_params(
+            lost_track_buffer,
+            track_activation_threshold,
+            minimum_consecutive_frames,
+            minimum_iou_threshold,
         )
         self.appearance_threshold = check_range("appearance_threshold", appearance_threshold, 0, 2)
         self.appearance_weight = check_range("appearance_weight", appearance_weight, 0, 1)

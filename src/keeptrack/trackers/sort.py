@@ -35,7 +35,7 @@ import numpy as np
 from keeptrack.association import iou_distance, linear_assignment
 from keeptrack.detections import DetectionArrays
 from keeptrack.motion.kalman import KalmanXYSR
-from keeptrack.trackers.base import BaseTracker, check_range, frames_from_buffer
+from keeptrack.trackers.base import BaseTracker, frames_from_buffer
 from keeptrack.trackers.tracks import LOST, TENTATIVE
 
 
@@ -65,15 +65,11 @@ class SORTTracker(BaseTracker):
         class_aware: bool = False,
         cmc: Any = None,
     ) -> None:
-        self.lost_track_buffer = int(check_range("lost_track_buffer", lost_track_buffer, 0))
-        self.track_activation_threshold = check_range(
-            "track_activation_threshold", track_activation_threshold, 0, 1
-        )
-        self.minimum_consecutive_frames = int(
-            check_range("minimum_consecutive_frames", minimum_consecutive_frames, 1)
-        )
-        self.minimum_iou_threshold = check_range(
-            "minimum_iou_threshold", minimum_iou_threshold, 0, 1
+        self._store_lifecycle_params(
+            lost_track_buffer,
+            track_activation_threshold,
+            minimum_consecutive_frames,
+            minimum_iou_threshold,
         )
         self.kalman = KalmanXYSR()
         super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
