@@ -280,4 +280,3 @@ class KalmanXYSR(_ConstantVelocityKalman):
 
     def _size_scaling(self, scale: float) -> list[tuple[int, float]]:
         return [(2, scale**2), (6, scale**2)]
-
