@@ -8,7 +8,13 @@ import pytest
 import supervision as sv
 from scenes import walking
 
-from keeptrack import BoTSORTTracker, ByteTrackTracker, OCSORTTracker, SORTTracker
+from keeptrack import (
+    BoTSORTTracker,
+    ByteTrackTracker,
+    DeepSORTTracker,
+    OCSORTTracker,
+    SORTTracker,
+)
 from keeptrack.eval import COMBINED, evaluate_mot_sequences
 from keeptrack.geometry import xywhr_to_corners, xywhr_to_xyxy, xyxy_to_tlwh, xyxy_to_xywh
 from keeptrack.io.mot import (
@@ -234,6 +240,21 @@ def test_class_aware_crossing_keeps_both_identities(cls):
     assert ids[0] and ids[2] and not ids[0] & ids[2]
     assert all(len(v) == 1 for v in ids.values()), ids
     assert {t.class_id for t in tracker.tracks} <= {0, 2}
+
+
+@pytest.mark.parametrize("class_aware", [False, True])
+def test_deepsort_class_gate(class_aware):
+    """A car replaces a person in the same place with the same look: only the class gate tells
+    DeepSORT they are different objects."""
+    tracker = DeepSORTTracker(minimum_consecutive_frames=1, class_aware=class_aware)
+    look = np.ones((1, 8), dtype=np.float32) / np.sqrt(8)
+    ids = {}
+    for frame in range(20):
+        cls = 0 if frame < 10 else 2
+        box = [[100 + frame, 100, 160 + frame, 260, 0.9, cls]]
+        out = tracker.update(np.array(box, dtype=float), embeddings=look)
+        ids.setdefault(cls, set()).update(out[:, 4].astype(int).tolist())
+    assert (ids[0] == ids[2]) is not class_aware, ids
 
 
 # --- oriented boxes -----------------------------------------------------------------------------

@@ -83,6 +83,9 @@ class DeepSORTTracker(BaseTracker):
         distance_metric: Appearance distance, ``"cosine"`` or ``"euclidean"``.
         nn_budget: Features kept per track (``None``: all).
         gating_only_position: Gate on the box centre only (2 degrees of freedom).
+        class_aware: Only match detections to tracks of the same class.
+        cmc: Camera motion compensation: ``None``, a method name (``"sparse_flow"``, ``"orb"``,
+            ``"sift"``, ``"ecc"``) or a :class:`~keeptrack.motion.cmc.CameraMotion` object.
     """
 
     def __init__(
@@ -99,6 +102,8 @@ class DeepSORTTracker(BaseTracker):
         distance_metric: str = "cosine",
         nn_budget: int | None = 100,
         gating_only_position: bool = False,
+        class_aware: bool = False,
+        cmc: Any = None,
     ) -> None:
         if reid_model is not None:
             check_model(reid_model, "reid_model")
@@ -120,7 +125,7 @@ class DeepSORTTracker(BaseTracker):
         self.nn_budget = None if nn_budget is None else int(check_range("nn_budget", nn_budget, 1))
         self.gating_only_position = bool(gating_only_position)
         self.kalman = KalmanXYAH()
-        super().__init__(frame_rate)
+        super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
         self.max_age = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
         self._gate = CHI2_95[2 if self.gating_only_position else 4]
 
@@ -209,7 +214,12 @@ class DeepSORTTracker(BaseTracker):
         matched = np.zeros(len(t), dtype=bool)
         matched[matches[:, 0]] = True
         candidates = np.flatnonzero(~matched & (tentative | (since == 1)))
-        iou_cost = iou_distance(self._predicted_boxes(candidates), detections.xyxy[unmatched])
+        iou_cost = self._class_gate(
+            iou_distance(self._predicted_boxes(candidates), detections.xyxy[unmatched]),
+            candidates,
+            detections,
+            unmatched,
+        )
         m2, _, left = linear_assignment(iou_cost, 1.0 - self.minimum_iou_threshold)
         iou_matches = np.stack([candidates[m2[:, 0]], unmatched[m2[:, 1]]], axis=1)
         matches = np.concatenate([matches, iou_matches])
@@ -279,4 +289,4 @@ class DeepSORTTracker(BaseTracker):
         w = self.appearance_weight
         cost = w * appearance + (1 - w) * mahalanobis / self._gate
         cost[(appearance > self.appearance_threshold) | (mahalanobis > self._gate)] = np.inf
-        return cost
+        return self._class_gate(cost, rows, detections, np.arange(len(detections)))
