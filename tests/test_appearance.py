@@ -177,9 +177,15 @@ def test_reid_memory_gates_on_time_place_and_ambiguity():
 
     def match(feature, shift=0.0, born=20, frame=20, exclude=(), ratio=0.8):
         return memory.match(
-            feature, box + [shift, 0, shift, 0], np.array([born]), frame, 10.0,
-            np.array(exclude, np.int64), threshold=0.09, ratio=ratio,
-        ).tolist()  # fmt: skip
+            feature,
+            box + [shift, 0, shift, 0],
+            np.array([born]),
+            frame,
+            10.0,
+            np.array(exclude, np.int64),
+            threshold=0.09,
+            ratio=ratio,
+        ).tolist()
 
     assert match(a) == [[0, 0]]
     assert match(a, shift=140.0) == [[0, 0]]  # 1 s gone: reach 0.5 + 1.0 heights

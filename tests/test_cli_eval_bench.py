@@ -22,8 +22,18 @@ def invoke(*args: str):
 
 
 def eval_cli(gt_dir: Path, results: Path, seqmap: Path, out: Path, *extra: str):
-    return invoke("eval", "--gt-dir", gt_dir, "--results-dir", results, "--seqmap", seqmap,
-                  "--output-dir", out, *extra)  # fmt: skip
+    return invoke(
+        "eval",
+        "--gt-dir",
+        gt_dir,
+        "--results-dir",
+        results,
+        "--seqmap",
+        seqmap,
+        "--output-dir",
+        out,
+        *extra,
+    )
 
 
 @pytest.fixture

@@ -202,8 +202,11 @@ def test_cmc_improves_tracking_on_a_moving_camera(mot15_dir):
         rows = []
         for index, d in enumerate(dets, start=1):
             out = tracker.update(d, frame=np.zeros((1, 1), np.uint8))
-            rows.append(np.column_stack([np.full(len(out), index), out[:, 4],
-                                         xyxy_to_tlwh(out[:, :4]), out[:, 5]]))  # fmt: skip
+            rows.append(
+                np.column_stack(
+                    [np.full(len(out), index), out[:, 4], xyxy_to_tlwh(out[:, :4]), out[:, 5]]
+                )
+            )
         result = {"ETH": np.concatenate(rows)}
         return evaluate_mot_sequences({"ETH": gt}, result, {"ETH": len(files)}, "plain")[COMBINED]
 

@@ -26,9 +26,11 @@ class OnnxBackend:
     """
 
     def __init__(
-        self, model: str | os.PathLike | bytes, providers: list[str] | None = None,
+        self,
+        model: str | os.PathLike | bytes,
+        providers: list[str] | None = None,
         threads: int | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         ort = require("onnxruntime", "onnx")
         options = ort.SessionOptions()
         if threads is not None:

@@ -267,12 +267,16 @@ class ReIDModel:
             checkpoint_path = str(existing_file(checkpoint_path, "checkpoint_path"))
         timm = require("timm", "timm")
         model = timm.create_model(
-            model_name, pretrained=False, num_classes=0, checkpoint_path=checkpoint_path or "",
+            model_name,
+            pretrained=False,
+            num_classes=0,
+            checkpoint_path=checkpoint_path or "",
             **kwargs,
-        )  # fmt: skip
+        )
         config = timm.data.resolve_data_config({}, model=model)
-        spec = CropSpec(tuple(config["input_size"][1:]), tuple(config["mean"]),
-                        tuple(config["std"]))  # fmt: skip
+        spec = CropSpec(
+            tuple(config["input_size"][1:]), tuple(config["mean"]), tuple(config["std"])
+        )
         return cls(TorchBackend(model, device, half), spec, bgr=bgr, batch_size=batch_size)
 
     @classmethod
@@ -315,9 +319,12 @@ class ReIDModel:
 
     @classmethod
     def histogram(
-        cls, bins: int = 4, stripes: int = 3, input_size: tuple[int, int] = (96, 48),
+        cls,
+        bins: int = 4,
+        stripes: int = 3,
+        input_size: tuple[int, int] = (96, 48),
         bgr: bool = True,
-    ) -> ReIDModel:  # fmt: skip
+    ) -> ReIDModel:
         """Colour histograms per horizontal stripe: no weights, no torch, about 0.1 ms a crop.
 
         Args:

@@ -52,9 +52,13 @@ class ReidMemory:
         return len(self.ids)
 
     def remember(
-        self, ids: np.ndarray, features: np.ndarray, boxes: np.ndarray, frame: int,
+        self,
+        ids: np.ndarray,
+        features: np.ndarray,
+        boxes: np.ndarray,
+        frame: int,
         start: np.ndarray,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Store (or refresh) identities seen in ``frame``; all-zero features are skipped."""
         seen = np.any(features, axis=1)
         ids, features, boxes, start = ids[seen], features[seen], boxes[seen], start[seen]

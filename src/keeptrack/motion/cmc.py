@@ -165,9 +165,15 @@ class CMC:
         state: dict[str, Any] = {"grey": grey, "mask": mask}
         if self.method == "sparse_flow":
             state["points"] = cv2.goodFeaturesToTrack(
-                grey, maxCorners=self.max_features, qualityLevel=0.01, minDistance=5, blockSize=3,
-                mask=mask, useHarrisDetector=False, k=0.04,
-            )  # fmt: skip
+                grey,
+                maxCorners=self.max_features,
+                qualityLevel=0.01,
+                minDistance=5,
+                blockSize=3,
+                mask=mask,
+                useHarrisDetector=False,
+                k=0.04,
+            )
         elif self.method in ("orb", "sift"):
             detector = _feature_detector(self.method, self.max_features)
             state["keypoints"], state["descriptors"] = detector.detectAndCompute(grey, mask)
@@ -214,9 +220,14 @@ class CMC:
         criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-5)
         try:
             _, warp = cv2.findTransformECC(
-                previous["grey"], current["grey"], warp, cv2.MOTION_EUCLIDEAN, criteria,
-                previous["mask"], 1,
-            )  # fmt: skip
+                previous["grey"],
+                current["grey"],
+                warp,
+                cv2.MOTION_EUCLIDEAN,
+                criteria,
+                previous["mask"],
+                1,
+            )
         except cv2.error:
             return None
         # ECC's warp maps template (previous) coordinates onto the input image: prev -> current.

@@ -162,9 +162,12 @@ class ByteTrackTracker(BaseTracker):
 
     # --- appearance (only with a feature_extractor) ---------------------------------------------
     def update(
-        self, detections: Any, frame: Any = None, timestamp: float | None = None,
+        self,
+        detections: Any,
+        frame: Any = None,
+        timestamp: float | None = None,
         embeddings: Any = None,
-    ) -> Any:  # fmt: skip
+    ) -> Any:
         """As :meth:`BaseTracker.update`; with a ``feature_extractor`` the high-score boxes are
         embedded from ``frame`` first (or taken from ``embeddings``, ``(N, D)``, one per
         detection), so bad input fails before any state changes."""
@@ -208,10 +211,15 @@ class ByteTrackTracker(BaseTracker):
         fresh = (state == TENTATIVE) & (t["start_frame"] == frame)
         fresh = np.flatnonzero(fresh | (ids >= self._first_new_id))
         pairs = memory.match(
-            t["feature"][fresh], self.kalman.to_xyxy(t["mean"][fresh]), t["start_frame"][fresh],
-            frame, self.frame_rate, ids[(state != LOST) & (ids >= 0)], self.reid_threshold,
+            t["feature"][fresh],
+            self.kalman.to_xyxy(t["mean"][fresh]),
+            t["start_frame"][fresh],
+            frame,
+            self.frame_rate,
+            ids[(state != LOST) & (ids >= 0)],
+            self.reid_threshold,
             self.reid_ratio,
-        )  # fmt: skip
+        )
         if len(pairs):
             rows, slots = fresh[pairs[:, 0]], pairs[:, 1]
             keep = ~np.isin(ids, memory.ids[slots])  # the old identities' lost rows
@@ -230,9 +238,12 @@ class ByteTrackTracker(BaseTracker):
             t.keep(keep)
         now = np.flatnonzero((t["state"] == TRACKED) & (t["last_frame"] == frame))
         memory.remember(
-            t["track_id"][now], t["feature"][now], self.kalman.to_xyxy(t["mean"][now]), frame,
+            t["track_id"][now],
+            t["feature"][now],
+            self.kalman.to_xyxy(t["mean"][now]),
+            frame,
             t["start_frame"][now],
-        )  # fmt: skip
+        )
 
     def _extra_columns(self) -> dict[str, tuple[tuple[int, ...], type]]:
         if self.feature_extractor is None:
