@@ -41,7 +41,7 @@ from keeptrack.geometry import (
     xyxy_to_xywh,
 )
 from keeptrack.motion.angle import KalmanAngle
-from keeptrack.motion.cmc import make_cmc
+from keeptrack.motion.cmc import CameraMotion, make_cmc
 from keeptrack.motion.kalman import _ConstantVelocityKalman
 from keeptrack.trackers.tracks import TENTATIVE, TRACKED, TrackState, TrackTable, TrackView
 
@@ -90,7 +90,10 @@ class BaseTracker(ABC):
     _angle_kalman = KalmanAngle()
 
     def __init__(
-        self, frame_rate: float = 30.0, class_aware: bool = False, cmc: Any = None
+        self,
+        frame_rate: float = 30.0,
+        class_aware: bool = False,
+        cmc: str | CameraMotion | None = None,
     ) -> None:
         self.frame_rate = check_range("frame_rate", frame_rate, 1e-6)
         self.class_aware = bool(class_aware)

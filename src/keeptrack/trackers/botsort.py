@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYWH
 from keeptrack.trackers.bytetrack import ByteTrackTracker
 from keeptrack.trackers.tracks import TrackState
@@ -97,7 +98,7 @@ class BoTSORTTracker(ByteTrackTracker):
         proximity_iou_threshold: float = 0.5,
         feature_momentum: float = 0.9,
         class_aware: bool = False,
-        cmc: Any = "sparse_flow",
+        cmc: str | CameraMotion | None = "sparse_flow",
     ) -> None:
         self.reid_model = reid_model
         super().__init__(

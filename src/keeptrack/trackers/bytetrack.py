@@ -48,6 +48,7 @@ from keeptrack.association import fuse_score as fuse_detection_score
 from keeptrack.association import linear_assignment
 from keeptrack.detections import DetectionArrays, to_detection_arrays
 from keeptrack.geometry import pairwise_iou
+from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYAH
 from keeptrack.trackers.base import BaseTracker, check_range, frames_from_buffer
 from keeptrack.trackers.tracks import LOST, TENTATIVE, TRACKED
@@ -122,7 +123,7 @@ class ByteTrackTracker(BaseTracker):
         reid_ratio: float = 0.8,
         reid_track_buffer: int = 150,
         class_aware: bool = False,
-        cmc: Any = None,
+        cmc: str | CameraMotion | None = None,
     ) -> None:
         if feature_extractor is not None:
             check_model(feature_extractor, "feature_extractor")

@@ -56,6 +56,7 @@ from keeptrack.appearance.features import check_embeddings, check_model, detecti
 from keeptrack.appearance.gallery import METRICS, FeatureGallery
 from keeptrack.association import iou_distance, linear_assignment
 from keeptrack.detections import DetectionArrays, to_detection_arrays
+from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import CHI2_95, KalmanXYAH
 from keeptrack.trackers.base import BaseTracker, check_range, frames_from_buffer
 from keeptrack.trackers.tracks import TrackState
@@ -103,7 +104,7 @@ class DeepSORTTracker(BaseTracker):
         nn_budget: int | None = 100,
         gating_only_position: bool = False,
         class_aware: bool = False,
-        cmc: Any = None,
+        cmc: str | CameraMotion | None = None,
     ) -> None:
         if reid_model is not None:
             check_model(reid_model, "reid_model")

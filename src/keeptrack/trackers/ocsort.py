@@ -49,14 +49,13 @@ as an observation, so the direction term is available one frame earlier.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from keeptrack.association import iou_distance, linear_assignment
 from keeptrack.association.direction import direction_consistency, unit_direction
 from keeptrack.detections import DetectionArrays
 from keeptrack.geometry import align_xywhr, xywh_to_xyxy, xyxy_to_xywh
+from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYSR
 from keeptrack.trackers.base import BaseTracker, check_range, frames_from_buffer
 from keeptrack.trackers.tracks import TrackState
@@ -98,7 +97,7 @@ class OCSORTTracker(BaseTracker):
         use_byte: bool = False,
         low_conf_det_threshold: float = 0.1,
         class_aware: bool = False,
-        cmc: Any = None,
+        cmc: str | CameraMotion | None = None,
     ) -> None:
         self.lost_track_buffer = int(check_range("lost_track_buffer", lost_track_buffer, 0))
         self.minimum_consecutive_frames = int(

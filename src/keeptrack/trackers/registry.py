@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import types
+import typing
 from dataclasses import dataclass
 from typing import Any, get_type_hints
 
@@ -27,12 +29,16 @@ _OPTION_PREFIX = "--tracker."
 
 @dataclass(frozen=True)
 class TrackerParameter:
-    """One constructor parameter: its name, converter, default and help text."""
+    """One constructor parameter: its name, converter, default and help text.
+
+    ``optional`` parameters also accept ``none`` (e.g. ``--tracker.cmc none``).
+    """
 
     name: str
     kind: type
     default: Any
     help: str
+    optional: bool = False
 
 
 def tracker_class(name: str) -> type:
@@ -65,21 +71,38 @@ def _docstring_args(cls: type) -> dict[str, str]:
     return helps
 
 
+def _command_line_kind(hint: Any) -> tuple[type, bool] | None:
+    """``(converter, accepts None)`` for a type a command line can spell, else ``None``.
+
+    Plain numbers, bools and strings qualify, and so do unions that include ``str`` (such as
+    ``cmc: str | CameraMotion | None``): the text form picks the named option.
+    """
+    if hint in (int, float, bool, str):
+        return hint, False
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        members = typing.get_args(hint)
+        if str in members:
+            return str, type(None) in members
+    return None
+
+
 def tracker_parameters(cls: type) -> dict[str, TrackerParameter]:
     """Constructor parameters of ``cls`` that can be set from a command line (numbers, bools,
-    strings), with help text taken from the class docstring."""
+    strings and string options), with help text taken from the class docstring."""
     hints = get_type_hints(cls.__init__)
     helps = _docstring_args(cls)
     params = {}
     for name, p in inspect.signature(cls.__init__).parameters.items():
-        kind = hints.get(name)
-        if name == "self" or kind not in (int, float, bool, str):
+        kind = _command_line_kind(hints.get(name)) if name != "self" else None
+        if kind is None:
             continue
-        params[name] = TrackerParameter(name, kind, p.default, helps.get(name, ""))
+        params[name] = TrackerParameter(name, kind[0], p.default, helps.get(name, ""), kind[1])
     return params
 
 
 def _convert(param: TrackerParameter, text: str) -> Any:
+    if param.optional and text.lower() == "none":
+        return None
     if param.kind is bool:
         lowered = text.lower()
         if lowered in ("1", "true", "yes", "on"):

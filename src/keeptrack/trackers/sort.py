@@ -28,12 +28,11 @@ YOLOX files (scores down to 0.01) use about 0.6, as the benchmark does.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from keeptrack.association import iou_distance, linear_assignment
 from keeptrack.detections import DetectionArrays
+from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYSR
 from keeptrack.trackers.base import BaseTracker, frames_from_buffer
 from keeptrack.trackers.tracks import LOST, TENTATIVE
@@ -63,7 +62,7 @@ class SORTTracker(BaseTracker):
         minimum_consecutive_frames: int = 3,
         minimum_iou_threshold: float = 0.3,
         class_aware: bool = False,
-        cmc: Any = None,
+        cmc: str | CameraMotion | None = None,
     ) -> None:
         self._store_lifecycle_params(
             lost_track_buffer,
