@@ -28,10 +28,16 @@ def textbook_step(kf, mean, cov, z):
     return m + k @ (z - h @ m), p - k @ s @ k.T
 
 
+@pytest.mark.parametrize("rotated", [False, True])
 @pytest.mark.parametrize("cls", FILTERS)
-def test_batched_predict_update_equals_per_track_textbook_filter(cls):
+def test_batched_predict_update_equals_per_track_textbook_filter(cls, rotated):
     kf = cls()
     boxes, mean, cov = make_tracks(kf)
+    if rotated:  # a rotating camera couples x and y: the general (non-diagonal) update path
+        angle = 0.05
+        warp = np.array([[np.cos(angle), -np.sin(angle), 4.0], [np.sin(angle), np.cos(angle), 1.0]])
+        mean, cov = kf.apply_affine(mean, cov, warp)
+        assert np.count_nonzero(cov[:, :4, :4]) > len(cov) * 4
     z = kf.to_measurement(boxes + RNG.normal(scale=2.0, size=boxes.shape))
     pm, pc = kf.predict(mean, cov)
     um, uc = kf.update(pm, pc, z)

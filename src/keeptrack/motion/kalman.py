@@ -107,10 +107,20 @@ class _ConstantVelocityKalman:
         if len(mean) == 0:
             return mean, cov
         m = self.ndim_measure
-        proj_mean, s = self.project(mean, cov)
+        noise = self.measurement_std(mean) ** 2
+        position = cov[:, :m, :m]
+        if np.count_nonzero(position) == len(mean) * m:
+            # Every filter here keeps each coordinate independent of the others (diagonal noise,
+            # per-coordinate motion) unless a rotating camera warp mixed x and y; then S is
+            # diagonal and S^-1 is elementwise -- exact, and much cheaper than a batched inverse.
+            s_inverse = 1.0 / (np.diagonal(position, axis1=1, axis2=2) + noise)
+            gain = cov[:, :, :m] * s_inverse[:, None, :]
+        else:
+            s = position.copy()
+            s.reshape(-1, m * m)[:, :: m + 1] += noise
+            gain = cov[:, :, :m] @ np.linalg.inv(s)
         # K = P H^T S^-1; and K S K^T = K H P, which saves a product.
-        gain = cov[:, :, :m] @ np.linalg.inv(s)
-        innovation = np.asarray(measurement, dtype=np.float64) - proj_mean
+        innovation = np.asarray(measurement, dtype=np.float64) - mean[:, :m]
         new_mean = mean + (gain @ innovation[:, :, None])[:, :, 0]
         new_cov = cov - gain @ cov[:, :m, :]
         return new_mean, new_cov
@@ -181,20 +191,25 @@ class KalmanXYAH(_ConstantVelocityKalman):
     def to_xyxy(self, mean: np.ndarray) -> np.ndarray:
         return geometry.xyah_to_xyxy(mean[:, :4])
 
+    # Standard deviations are ``height * weight + floor`` per state component: one multiply-add
+    # for the whole batch. The aspect ratio's noise does not scale with size (the floors).
+    _POSITION = np.array([1.0, 1.0, 0.0, 1.0])
+    _RATIO_FLOOR = np.array([0.0, 0.0, 1.0, 0.0])
+
+    def _std(self, height: np.ndarray, position: float, velocity: float, floor: float):
+        weights = np.concatenate([self._POSITION * position, self._POSITION * velocity])
+        floors = np.concatenate([self._RATIO_FLOOR * floor, self._RATIO_FLOOR * 1e-5])
+        return height[:, None] * weights + floors
+
     def initial_std(self, measurement: np.ndarray) -> np.ndarray:
-        h = measurement[:, 3]
-        p, v = 2 * self.std_weight_position * h, 10 * self.std_weight_velocity * h
-        return np.stack([p, p, np.full_like(h, 1e-2), p, v, v, np.full_like(h, 1e-5), v], axis=1)
+        p, v = self.std_weight_position, self.std_weight_velocity
+        return self._std(measurement[:, 3], 2 * p, 10 * v, 1e-2)
 
     def process_std(self, mean: np.ndarray) -> np.ndarray:
-        h = mean[:, 3]
-        p, v = self.std_weight_position * h, self.std_weight_velocity * h
-        return np.stack([p, p, np.full_like(h, 1e-2), p, v, v, np.full_like(h, 1e-5), v], axis=1)
+        return self._std(mean[:, 3], self.std_weight_position, self.std_weight_velocity, 1e-2)
 
     def measurement_std(self, mean: np.ndarray) -> np.ndarray:
-        h = mean[:, 3]
-        p = self.std_weight_position * h
-        return np.stack([p, p, np.full_like(h, 1e-1), p], axis=1)
+        return mean[:, 3:4] * (self._POSITION * self.std_weight_position) + self._RATIO_FLOOR * 0.1
 
     def _size_scaling(self, scale: float) -> list[tuple[int, float]]:
         return [(3, scale), (7, scale)]
@@ -212,31 +227,23 @@ class KalmanXYWH(_ConstantVelocityKalman):
     def to_xyxy(self, mean: np.ndarray) -> np.ndarray:
         return geometry.xywh_to_xyxy(mean[:, :4])
 
-    def _wh_std(self, wh: np.ndarray, weight: float) -> np.ndarray:
-        return np.concatenate([wh, wh], axis=1) * weight
+    # Standard deviations are ``[w, h, w, h, w, h, w, h] * weights``: one gather and one multiply
+    # for the whole batch.
+    _WH = np.array([2, 3, 2, 3, 2, 3, 2, 3])
+
+    def _std(self, source: np.ndarray, position: float, velocity: float) -> np.ndarray:
+        weights = np.repeat([position, velocity], 4)
+        return source[:, self._WH] * weights
 
     def initial_std(self, measurement: np.ndarray) -> np.ndarray:
-        wh = measurement[:, 2:4]
-        return np.concatenate(
-            [
-                self._wh_std(wh, 2 * self.std_weight_position),
-                self._wh_std(wh, 10 * self.std_weight_velocity),
-            ],
-            axis=1,
-        )
+        p, v = self.std_weight_position, self.std_weight_velocity
+        return self._std(measurement, 2 * p, 10 * v)
 
     def process_std(self, mean: np.ndarray) -> np.ndarray:
-        wh = mean[:, 2:4]
-        return np.concatenate(
-            [
-                self._wh_std(wh, self.std_weight_position),
-                self._wh_std(wh, self.std_weight_velocity),
-            ],
-            axis=1,
-        )
+        return self._std(mean, self.std_weight_position, self.std_weight_velocity)
 
     def measurement_std(self, mean: np.ndarray) -> np.ndarray:
-        return self._wh_std(mean[:, 2:4], self.std_weight_position)
+        return mean[:, self._WH[:4]] * self.std_weight_position
 
     def _size_scaling(self, scale: float) -> list[tuple[int, float]]:
         return [(2, scale), (3, scale), (6, scale), (7, scale)]
