@@ -19,13 +19,13 @@ eager mode, on the same crops, batch 32, with the same number of threads.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,6 +37,7 @@ from keeptrack.appearance.features import detection_features  # noqa: E402
 from keeptrack.eval import COMBINED, evaluate_mot_sequences  # noqa: E402
 from keeptrack.geometry import xyxy_to_tlwh  # noqa: E402
 from keeptrack.io.mot import detections_by_frame, read_mot_file, read_seqinfo  # noqa: E402
+from keeptrack.io.sources import open_source  # noqa: E402
 
 SEQUENCES = ("ETH-Sunnyday", "TUD-Stadtmitte", "TUD-Campus", "PETS09-S2L1")
 PETS_VIDEO = "video/vtest.avi"
@@ -59,19 +60,8 @@ class Sequence:
     def frames(self) -> Iterator[np.ndarray]:
         """BGR frames 1..length, from ``img1/`` or the PETS09 video."""
         video = self.folder / PETS_VIDEO
-        if video.is_file():
-            capture = cv2.VideoCapture(str(video))
-            try:
-                for _ in range(self.length):
-                    ok, frame = capture.read()
-                    if not ok:
-                        raise RuntimeError(f"{video} ended before frame {self.length}")
-                    yield frame
-            finally:
-                capture.release()
-            return
-        for k in range(1, self.length + 1):
-            yield cv2.imread(str(self.folder / "img1" / f"{k:06d}.jpg"))
+        with open_source(video if video.is_file() else self.folder) as source:
+            yield from itertools.islice(source, self.length)
 
 
 def load_sequence(folder: Path) -> Sequence:
