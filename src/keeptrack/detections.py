@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from keeptrack import geometry
 
@@ -90,16 +91,15 @@ class DetectionArrays:
             out = self.source[det_index]
             out.tracker_id = track_id
             return out
-        columns = OUTPUT_COLUMNS if self.xywhr is None else OBB_OUTPUT_COLUMNS
-        return np.column_stack(
-            [
-                (self.xyxy if self.xywhr is None else self.xywhr)[det_index],
-                track_id.astype(np.float64),
-                self.confidence[det_index],
-                self.class_id[det_index].astype(np.float64),
-                det_index.astype(np.float64),
-            ]
-        ).reshape(-1, len(columns))
+        boxes = self.xyxy if self.xywhr is None else self.xywhr
+        k = boxes.shape[1]
+        out = np.empty((len(det_index), k + 4))
+        out[:, :k] = boxes[det_index]
+        out[:, k] = track_id
+        out[:, k + 1] = self.confidence[det_index]
+        out[:, k + 2] = self.class_id[det_index]
+        out[:, k + 3] = det_index
+        return out
 
 
 def empty_detections() -> DetectionArrays:
@@ -125,16 +125,23 @@ def _as_float_array(value: Any, name: str, what: str) -> np.ndarray:
     return array.astype(np.float64, copy=False)
 
 
+@njit(cache=True)
+def _all_plausible(xyxy: np.ndarray, confidence: np.ndarray, class_id: np.ndarray) -> bool:
+    """One compiled pass over a frame: finite, ordered corners, scores in [0, 1], whole class
+    ids. Validation runs every frame, so it must cost far less than tracking does."""
+    for n in range(len(xyxy)):
+        x1, y1, x2, y2 = xyxy[n, 0], xyxy[n, 1], xyxy[n, 2], xyxy[n, 3]
+        if not (np.isfinite(x1) and np.isfinite(y1) and np.isfinite(x2) and np.isfinite(y2)):
+            return False
+        if not (x2 >= x1 and y2 >= y1 and 0.0 <= confidence[n] <= 1.0):
+            return False
+        if not (np.isfinite(class_id[n]) and class_id[n] == np.round(class_id[n])):
+            return False
+    return True
+
+
 def _check_values(xyxy: np.ndarray, confidence: np.ndarray, class_id: np.ndarray, name: str):
-    with np.errstate(invalid="ignore"):
-        plausible = (
-            (xyxy[:, 2] >= xyxy[:, 0])
-            & (xyxy[:, 3] >= xyxy[:, 1])
-            & (confidence >= 0)
-            & (confidence <= 1)
-            & (class_id == np.round(class_id))
-        )
-    if plausible.all() and np.isfinite(xyxy).all() and np.isfinite(class_id).all():
+    if _all_plausible(xyxy, confidence, class_id):
         return
     bad_rows = ~np.isfinite(xyxy).all(axis=1) | ~np.isfinite(confidence) | ~np.isfinite(class_id)
     if bad_rows.any():

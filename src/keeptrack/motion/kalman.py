@@ -18,12 +18,118 @@ introduced it:
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from scipy.stats import chi2
 
 from keeptrack import geometry
 
 #: 95% quantile of the chi-square distribution, indexed by degrees of freedom (DeepSORT gating).
 CHI2_95 = {dof: float(chi2.ppf(0.95, dof)) for dof in range(1, 10)}
+
+
+@njit(cache=True)
+def predict_inplace(mean: np.ndarray, cov: np.ndarray, std: np.ndarray, velocity_dims: int):
+    """``x = F x``, ``P = F P F^T + diag(std^2)`` for every row, in place.
+
+    ``F`` adds velocity ``j`` to state ``j``, so ``F P F^T`` is two block additions (rows, then
+    columns) rather than two matrix products. Compiled, and shared by the Kalman classes and the
+    compiled tracker steps, so both give bit-identical states.
+    """
+    d = mean.shape[1]
+    m = d - velocity_dims  # velocities are the last state components
+    for n in range(mean.shape[0]):
+        for j in range(velocity_dims):
+            mean[n, j] += mean[n, m + j]
+        for j in range(velocity_dims):
+            for c in range(d):
+                cov[n, j, c] += cov[n, m + j, c]
+        for r in range(d):
+            for j in range(velocity_dims):
+                cov[n, r, j] += cov[n, r, m + j]
+        for j in range(d):
+            cov[n, j, j] += std[n, j] * std[n, j]
+
+
+@njit(cache=True)
+def update_inplace(mean: np.ndarray, cov: np.ndarray, measurement: np.ndarray, std: np.ndarray):
+    """Correct every row with its measurement (the first ``M`` state components), in place.
+
+    While a track's position covariance is diagonal -- the filters here keep coordinates
+    independent unless a rotating camera warp mixed x and y -- the innovation covariance ``S``
+    is diagonal and ``S^-1`` is elementwise; otherwise ``S`` is inverted. ``K S K^T = K H P``
+    saves a product.
+    """
+    d = mean.shape[1]
+    m = measurement.shape[1]
+    gain = np.empty((d, m))
+    s = np.empty((m, m))
+    innovation = np.empty(m)
+    measured_rows = np.empty((m, d))
+    for n in range(mean.shape[0]):
+        diagonal = True
+        for a in range(m):
+            for b in range(m):
+                s[a, b] = cov[n, a, b]
+                if a != b and s[a, b] != 0.0:
+                    diagonal = False
+            s[a, a] += std[n, a] * std[n, a]
+        if diagonal:
+            for a in range(m):
+                inverse = 1.0 / s[a, a]
+                for r in range(d):
+                    gain[r, a] = cov[n, r, a] * inverse
+        else:
+            s_inverse = np.linalg.inv(s)
+            for r in range(d):
+                for a in range(m):
+                    total = 0.0
+                    for b in range(m):
+                        total += cov[n, r, b] * s_inverse[b, a]
+                    gain[r, a] = total
+        for a in range(m):
+            innovation[a] = measurement[n, a] - mean[n, a]
+            measured_rows[a] = cov[n, a]
+        for r in range(d):
+            correction = 0.0
+            for a in range(m):
+                correction += gain[r, a] * innovation[a]
+            mean[n, r] += correction
+            for c in range(d):
+                total = 0.0
+                for a in range(m):
+                    total += gain[r, a] * measured_rows[a, c]
+                cov[n, r, c] -= total
+
+
+@njit(cache=True)
+def xyah_std(height: np.ndarray, position: float, velocity: float, floor: float) -> np.ndarray:
+    """DeepSORT / ByteTrack noise: standard deviations ``(N, 8)`` proportional to box height.
+
+    Position and velocity of ``cx, cy, h`` scale with the height; the aspect ratio's noise does
+    not scale with size, so it gets a fixed ``floor`` (and ``1e-5`` for its velocity).
+    """
+    out = np.empty((len(height), 8))
+    for n in range(len(height)):
+        h = height[n]
+        for j in (0, 1, 3):
+            out[n, j] = h * position
+            out[n, 4 + j] = h * velocity
+        out[n, 2] = floor
+        out[n, 6] = 1e-5
+    return out
+
+
+@njit(cache=True)
+def xywh_std(boxes: np.ndarray, position: float, velocity: float) -> np.ndarray:
+    """BoT-SORT noise: standard deviations ``(N, 8)`` of ``[w, h, w, h] * position`` then
+    ``[w, h, w, h] * velocity``, from the width and height in columns 2 and 3 of ``boxes``."""
+    out = np.empty((len(boxes), 8))
+    for n in range(len(boxes)):
+        for j in range(4):
+            size = boxes[n, 2 + j % 2]
+            out[n, j] = size * position
+            out[n, 4 + j] = size * velocity
+    return out
 
 
 def _diag(values: np.ndarray) -> np.ndarray:
@@ -80,17 +186,8 @@ class _ConstantVelocityKalman:
         """Advance every track one time step: ``x = F x``, ``P = F P F^T + Q``."""
         if len(mean) == 0:
             return mean, cov
-        # F = [[I, I], [0, I]] on (position, velocity) pairs, so F P F^T is two in-place block
-        # additions (rows, then columns) instead of two batched 8x8 matrix products.
-        m, k = self.ndim_measure, self._velocity_dims
-        n, d = mean.shape
-        q = self.process_std(mean) ** 2
-        mean = mean.copy()
-        mean[:, :k] += mean[:, m : m + k]
-        cov = cov.copy()
-        cov[:, :k, :] += cov[:, m : m + k, :]
-        cov[:, :, :k] += cov[:, :, m : m + k]
-        cov.reshape(n, d * d)[:, :: d + 1] += q
+        mean, cov = mean.copy(), cov.copy()
+        predict_inplace(mean, cov, self.process_std(mean), self._velocity_dims)
         return mean, cov
 
     def project(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -106,24 +203,10 @@ class _ConstantVelocityKalman:
         """Correct tracks ``(N, D)`` with one measurement each ``(N, 4)``."""
         if len(mean) == 0:
             return mean, cov
-        m = self.ndim_measure
-        noise = self.measurement_std(mean) ** 2
-        position = cov[:, :m, :m]
-        if np.count_nonzero(position) == len(mean) * m:
-            # Every filter here keeps each coordinate independent of the others (diagonal noise,
-            # per-coordinate motion) unless a rotating camera warp mixed x and y; then S is
-            # diagonal and S^-1 is elementwise -- exact, and much cheaper than a batched inverse.
-            s_inverse = 1.0 / (np.diagonal(position, axis1=1, axis2=2) + noise)
-            gain = cov[:, :, :m] * s_inverse[:, None, :]
-        else:
-            s = position.copy()
-            s.reshape(-1, m * m)[:, :: m + 1] += noise
-            gain = cov[:, :, :m] @ np.linalg.inv(s)
-        # K = P H^T S^-1; and K S K^T = K H P, which saves a product.
-        innovation = np.asarray(measurement, dtype=np.float64) - mean[:, :m]
-        new_mean = mean + (gain @ innovation[:, :, None])[:, :, 0]
-        new_cov = cov - gain @ cov[:, :m, :]
-        return new_mean, new_cov
+        mean, cov = mean.copy(), cov.copy()
+        measurement = np.ascontiguousarray(measurement, dtype=np.float64)
+        update_inplace(mean, cov, measurement, self.measurement_std(mean))
+        return mean, cov
 
     def gating_distance(
         self,
@@ -191,25 +274,15 @@ class KalmanXYAH(_ConstantVelocityKalman):
     def to_xyxy(self, mean: np.ndarray) -> np.ndarray:
         return geometry.xyah_to_xyxy(mean[:, :4])
 
-    # Standard deviations are ``height * weight + floor`` per state component: one multiply-add
-    # for the whole batch. The aspect ratio's noise does not scale with size (the floors).
-    _POSITION = np.array([1.0, 1.0, 0.0, 1.0])
-    _RATIO_FLOOR = np.array([0.0, 0.0, 1.0, 0.0])
-
-    def _std(self, height: np.ndarray, position: float, velocity: float, floor: float):
-        weights = np.concatenate([self._POSITION * position, self._POSITION * velocity])
-        floors = np.concatenate([self._RATIO_FLOOR * floor, self._RATIO_FLOOR * 1e-5])
-        return height[:, None] * weights + floors
-
     def initial_std(self, measurement: np.ndarray) -> np.ndarray:
         p, v = self.std_weight_position, self.std_weight_velocity
-        return self._std(measurement[:, 3], 2 * p, 10 * v, 1e-2)
+        return xyah_std(measurement[:, 3], 2 * p, 10 * v, 1e-2)
 
     def process_std(self, mean: np.ndarray) -> np.ndarray:
-        return self._std(mean[:, 3], self.std_weight_position, self.std_weight_velocity, 1e-2)
+        return xyah_std(mean[:, 3], self.std_weight_position, self.std_weight_velocity, 1e-2)
 
     def measurement_std(self, mean: np.ndarray) -> np.ndarray:
-        return mean[:, 3:4] * (self._POSITION * self.std_weight_position) + self._RATIO_FLOOR * 0.1
+        return xyah_std(mean[:, 3], self.std_weight_position, 0.0, 0.1)[:, :4]
 
     def _size_scaling(self, scale: float) -> list[tuple[int, float]]:
         return [(3, scale), (7, scale)]
@@ -227,23 +300,15 @@ class KalmanXYWH(_ConstantVelocityKalman):
     def to_xyxy(self, mean: np.ndarray) -> np.ndarray:
         return geometry.xywh_to_xyxy(mean[:, :4])
 
-    # Standard deviations are ``[w, h, w, h, w, h, w, h] * weights``: one gather and one multiply
-    # for the whole batch.
-    _WH = np.array([2, 3, 2, 3, 2, 3, 2, 3])
-
-    def _std(self, source: np.ndarray, position: float, velocity: float) -> np.ndarray:
-        weights = np.repeat([position, velocity], 4)
-        return source[:, self._WH] * weights
-
     def initial_std(self, measurement: np.ndarray) -> np.ndarray:
         p, v = self.std_weight_position, self.std_weight_velocity
-        return self._std(measurement, 2 * p, 10 * v)
+        return xywh_std(measurement, 2 * p, 10 * v)
 
     def process_std(self, mean: np.ndarray) -> np.ndarray:
-        return self._std(mean, self.std_weight_position, self.std_weight_velocity)
+        return xywh_std(mean, self.std_weight_position, self.std_weight_velocity)
 
     def measurement_std(self, mean: np.ndarray) -> np.ndarray:
-        return mean[:, self._WH[:4]] * self.std_weight_position
+        return xywh_std(mean, self.std_weight_position, 0.0)[:, :4]
 
     def _size_scaling(self, scale: float) -> list[tuple[int, float]]:
         return [(2, scale), (3, scale), (6, scale), (7, scale)]

@@ -45,6 +45,7 @@ import numpy as np
 
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYWH
+from keeptrack.trackers.byte_kernel import XYWH
 from keeptrack.trackers.bytetrack import ByteTrackTracker
 from keeptrack.trackers.tracks import TrackState
 
@@ -124,6 +125,8 @@ class BoTSORTTracker(ByteTrackTracker):
         # nothing depends on that coincidence.
         self.kalman = KalmanXYWH()
         self.reset()
+
+    _kernel_model = XYWH
 
     def _predict_pool(self, pool: np.ndarray) -> None:
         """Predict tracked and lost tracks; lost ones keep their width and height fixed."""

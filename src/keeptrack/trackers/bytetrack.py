@@ -51,9 +51,23 @@ from keeptrack.geometry import pairwise_iou
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYAH
 from keeptrack.trackers.base import BaseTracker, check_range, frames_from_buffer
+from keeptrack.trackers.byte_kernel import XYAH, byte_step
 from keeptrack.trackers.tracks import LOST, TENTATIVE, TRACKED
 
 _DUPLICATE_IOU = 0.85
+#: Track columns the compiled step reads and returns, in its argument order.
+_KERNEL_COLUMNS = (
+    "track_id",
+    "state",
+    "mean",
+    "cov",
+    "score",
+    "class_id",
+    "start_frame",
+    "last_frame",
+    "hits",
+    "det_index",
+)
 
 
 class ByteTrackTracker(BaseTracker):
@@ -285,7 +299,16 @@ class ByteTrackTracker(BaseTracker):
         mean[t["state"][pool] == LOST, 7] = 0.0
         t["mean"][pool], t["cov"][pool] = self.kalman.predict(mean, t["cov"][pool])
 
+    #: Motion model of the compiled step (:mod:`keeptrack.trackers.byte_kernel`).
+    _kernel_model = XYAH
+    #: Whether frames without oriented boxes or appearance run as one compiled call; the
+    #: step below is the same algorithm and serves everything else (tests switch this off to
+    #: compare the two).
+    _use_kernel = True
+
     def _step(self, detections: DetectionArrays, frame: np.ndarray | None):
+        if self._use_kernel and not self._oriented and self.feature_extractor is None:
+            return self._compiled_step(detections)
         t = self._table
         scores = detections.confidence
         candidates = np.flatnonzero(scores > self.low_conf_det_threshold)
@@ -352,6 +375,32 @@ class ByteTrackTracker(BaseTracker):
         self._remove_duplicates()
         reported = np.flatnonzero((t["state"] == TRACKED) & (t["last_frame"] == self.frame_id))
         return self._matched_now(reported)
+
+    def _compiled_step(self, detections: DetectionArrays) -> tuple[np.ndarray, np.ndarray]:
+        t = self._table
+        columns, self._next_id, det_index, track_id = byte_step(
+            *(t[name] for name in _KERNEL_COLUMNS),
+            np.ascontiguousarray(detections.xyxy),
+            np.ascontiguousarray(detections.confidence),
+            np.ascontiguousarray(detections.class_id),
+            self.frame_id,
+            self._next_id,
+            self._kernel_model,
+            self.kalman.std_weight_position,
+            self.kalman.std_weight_velocity,
+            self.low_conf_det_threshold,
+            self.high_conf_det_threshold,
+            self.track_activation_threshold,
+            1.0 - self.minimum_iou_threshold,
+            1.0 - self.second_iou_threshold,
+            1.0 - self.unconfirmed_iou_threshold,
+            self.fuse_score,
+            self.class_aware,
+            self.minimum_consecutive_frames,
+            self.max_time_lost,
+        )
+        t.replace(dict(zip(_KERNEL_COLUMNS, columns)))
+        return det_index, track_id
 
     def _remove_duplicates(self) -> None:
         """Drop the younger of a tracked/lost pair that overlap almost completely.

@@ -97,6 +97,14 @@ class TrackTable:
         for name, column in self._data.items():
             self._data[name] = column[mask]
 
+    def replace(self, columns: dict[str, np.ndarray]) -> None:
+        """Swap in new arrays for some columns (a compiled step's output, already in the
+        columns' dtypes); columns not given are reset to zeros of the new length."""
+        n = len(next(iter(columns.values())))
+        for name, (shape, dtype) in self._spec.items():
+            column = columns.get(name)
+            self._data[name] = np.zeros((n, *shape), dtype) if column is None else column
+
     def reorder(self, index: np.ndarray) -> None:
         """Keep rows ``index`` in that order."""
         for name, column in self._data.items():

@@ -1,0 +1,55 @@
+"""The compiled BYTE step must be the readable NumPy step, bit for bit, on real data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from keeptrack import BoTSORTTracker, ByteTrackTracker
+
+
+def run(tracker, frames):
+    outputs = [tracker.update(frame) for frame in frames]
+    return outputs, tracker.state_dict()
+
+
+def assert_same_tracking(make_tracker, frames):
+    compiled = make_tracker()
+    reference = make_tracker()
+    reference._use_kernel = False
+    out_a, state_a = run(compiled, frames)
+    out_b, state_b = run(reference, frames)
+    assert sum(len(o) > 0 for o in out_a) > 0.9 * len(frames)  # tracks reported throughout
+    for frame, (a, b) in enumerate(zip(out_a, out_b, strict=True)):
+        np.testing.assert_array_equal(a, b, err_msg=f"frame {frame + 1}")
+    assert state_a["next_id"] == state_b["next_id"]
+    for name, column in state_a["tracks"].items():
+        np.testing.assert_array_equal(column, state_b["tracks"][name], err_msg=name)
+
+
+@pytest.mark.parametrize("cls", [ByteTrackTracker, BoTSORTTracker])
+@pytest.mark.parametrize("sequence", ["MOT17-04-FRCNN", "MOT17-13-FRCNN"])
+def test_compiled_step_equals_numpy_step_on_mot17(mot17_val_half, cls, sequence):
+    fps, frames, _, _ = mot17_val_half[sequence]
+    assert_same_tracking(lambda: cls(frame_rate=fps), frames)
+
+
+def test_compiled_step_equals_numpy_step_class_aware(mot17_val_half):
+    fps, frames, _, _ = mot17_val_half["MOT17-09-FRCNN"]
+    rng = np.random.default_rng(0)
+    two_classes = [np.column_stack([f[:, :5], rng.integers(0, 2, len(f))]) for f in frames]
+    assert_same_tracking(lambda: ByteTrackTracker(frame_rate=fps, class_aware=True), two_classes)
+
+
+def test_compiled_step_equals_numpy_step_with_other_thresholds(mot17_val_half):
+    fps, frames, _, _ = mot17_val_half["MOT17-02-FRCNN"]
+    assert_same_tracking(
+        lambda: ByteTrackTracker(
+            frame_rate=fps,
+            minimum_consecutive_frames=1,
+            fuse_score=False,
+            lost_track_buffer=5,
+            minimum_iou_threshold=0.3,
+        ),
+        frames,
+    )
