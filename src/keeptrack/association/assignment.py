@@ -90,7 +90,8 @@ def assign(cost: np.ndarray, threshold: float) -> np.ndarray:
     """Column matched to each row of ``cost`` (``-1`` for none), pairs costing more refused.
 
     Leaving a row or a column unmatched costs ``threshold / 2``, so a pair is taken only when
-    it beats leaving both its row and its column unmatched: the semantics of ``lap.lapjv(cost, extend_cost=True, cost_limit=threshold)`` that the ByteTrack
+    it beats leaving both its row and its column unmatched: the semantics of
+    ``lap.lapjv(cost, extend_cost=True, cost_limit=threshold)`` that the ByteTrack
     reference uses. Most tracking frames are unambiguous -- every row has at most one
     acceptable column and vice versa -- and then those pairs are the optimum, taken without a
     search; otherwise rows and columns with no acceptable partner are dropped before solving.

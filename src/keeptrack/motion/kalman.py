@@ -28,16 +28,20 @@ CHI2_95 = {dof: float(chi2.ppf(0.95, dof)) for dof in range(1, 10)}
 
 
 @njit(cache=True)
-def predict_inplace(mean: np.ndarray, cov: np.ndarray, std: np.ndarray, velocity_dims: int):
-    """``x = F x``, ``P = F P F^T + diag(std^2)`` for every row, in place.
+def predict_inplace(
+    mean: np.ndarray, cov: np.ndarray, rows: np.ndarray, std: np.ndarray, velocity_dims: int
+) -> None:
+    """``x = F x``, ``P = F P F^T + diag(std^2)`` for tracks ``rows``, in place.
 
-    ``F`` adds velocity ``j`` to state ``j``, so ``F P F^T`` is two block additions (rows, then
-    columns) rather than two matrix products. Compiled, and shared by the Kalman classes and the
-    compiled tracker steps, so both give bit-identical states.
+    ``F`` adds each velocity (the last ``velocity_dims`` state components) to its position, so
+    ``F P F^T`` is two block additions (rows, then columns) rather than two matrix products.
+    Compiled, and shared by the Kalman classes and the compiled tracker steps, so both give
+    bit-identical states. ``std`` has one row per entry of ``rows``.
     """
     d = mean.shape[1]
-    m = d - velocity_dims  # velocities are the last state components
-    for n in range(mean.shape[0]):
+    m = d - velocity_dims
+    for k in range(len(rows)):
+        n = rows[k]
         for j in range(velocity_dims):
             mean[n, j] += mean[n, m + j]
         for j in range(velocity_dims):
@@ -47,12 +51,16 @@ def predict_inplace(mean: np.ndarray, cov: np.ndarray, std: np.ndarray, velocity
             for j in range(velocity_dims):
                 cov[n, r, j] += cov[n, r, m + j]
         for j in range(d):
-            cov[n, j, j] += std[n, j] * std[n, j]
+            cov[n, j, j] += std[k, j] * std[k, j]
 
 
 @njit(cache=True)
-def update_inplace(mean: np.ndarray, cov: np.ndarray, measurement: np.ndarray, std: np.ndarray):
-    """Correct every row with its measurement (the first ``M`` state components), in place.
+def update_inplace(
+    mean: np.ndarray, cov: np.ndarray, rows: np.ndarray, measurement: np.ndarray, std: np.ndarray
+) -> None:
+    """Correct tracks ``rows`` with their measurements (of the first ``M`` state components).
+
+    In place; ``measurement`` and ``std`` (measurement noise) have one row per entry of ``rows``.
 
     While a track's position covariance is diagonal -- the filters here keep coordinates
     independent unless a rotating camera warp mixed x and y -- the innovation covariance ``S``
@@ -65,14 +73,15 @@ def update_inplace(mean: np.ndarray, cov: np.ndarray, measurement: np.ndarray, s
     s = np.empty((m, m))
     innovation = np.empty(m)
     measured_rows = np.empty((m, d))
-    for n in range(mean.shape[0]):
+    for k in range(len(rows)):
+        n = rows[k]
         diagonal = True
         for a in range(m):
             for b in range(m):
                 s[a, b] = cov[n, a, b]
                 if a != b and s[a, b] != 0.0:
                     diagonal = False
-            s[a, a] += std[n, a] * std[n, a]
+            s[a, a] += std[k, a] * std[k, a]
         if diagonal:
             for a in range(m):
                 inverse = 1.0 / s[a, a]
@@ -87,7 +96,7 @@ def update_inplace(mean: np.ndarray, cov: np.ndarray, measurement: np.ndarray, s
                         total += cov[n, r, b] * s_inverse[b, a]
                     gain[r, a] = total
         for a in range(m):
-            innovation[a] = measurement[n, a] - mean[n, a]
+            innovation[a] = measurement[k, a] - mean[n, a]
             measured_rows[a] = cov[n, a]
         for r in range(d):
             correction = 0.0
@@ -120,13 +129,13 @@ def xyah_std(height: np.ndarray, position: float, velocity: float, floor: float)
 
 
 @njit(cache=True)
-def xywh_std(boxes: np.ndarray, position: float, velocity: float) -> np.ndarray:
-    """BoT-SORT noise: standard deviations ``(N, 8)`` of ``[w, h, w, h] * position`` then
-    ``[w, h, w, h] * velocity``, from the width and height in columns 2 and 3 of ``boxes``."""
-    out = np.empty((len(boxes), 8))
-    for n in range(len(boxes)):
+def xywh_std(width: np.ndarray, height: np.ndarray, position: float, velocity: float):
+    """BoT-SORT noise: standard deviations ``(N, 8)``, ``[w, h, w, h] * position`` then
+    ``[w, h, w, h] * velocity``."""
+    out = np.empty((len(width), 8))
+    for n in range(len(width)):
         for j in range(4):
-            size = boxes[n, 2 + j % 2]
+            size = width[n] if j % 2 == 0 else height[n]
             out[n, j] = size * position
             out[n, 4 + j] = size * velocity
     return out
@@ -187,7 +196,8 @@ class _ConstantVelocityKalman:
         if len(mean) == 0:
             return mean, cov
         mean, cov = mean.copy(), cov.copy()
-        predict_inplace(mean, cov, self.process_std(mean), self._velocity_dims)
+        rows = np.arange(len(mean))
+        predict_inplace(mean, cov, rows, self.process_std(mean), self._velocity_dims)
         return mean, cov
 
     def project(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -205,7 +215,8 @@ class _ConstantVelocityKalman:
             return mean, cov
         mean, cov = mean.copy(), cov.copy()
         measurement = np.ascontiguousarray(measurement, dtype=np.float64)
-        update_inplace(mean, cov, measurement, self.measurement_std(mean))
+        rows = np.arange(len(mean))
+        update_inplace(mean, cov, rows, measurement, self.measurement_std(mean))
         return mean, cov
 
     def gating_distance(
@@ -302,13 +313,14 @@ class KalmanXYWH(_ConstantVelocityKalman):
 
     def initial_std(self, measurement: np.ndarray) -> np.ndarray:
         p, v = self.std_weight_position, self.std_weight_velocity
-        return xywh_std(measurement, 2 * p, 10 * v)
+        return xywh_std(measurement[:, 2], measurement[:, 3], 2 * p, 10 * v)
 
     def process_std(self, mean: np.ndarray) -> np.ndarray:
-        return xywh_std(mean, self.std_weight_position, self.std_weight_velocity)
+        p, v = self.std_weight_position, self.std_weight_velocity
+        return xywh_std(mean[:, 2], mean[:, 3], p, v)
 
     def measurement_std(self, mean: np.ndarray) -> np.ndarray:
-        return xywh_std(mean, self.std_weight_position, 0.0)[:, :4]
+        return xywh_std(mean[:, 2], mean[:, 3], self.std_weight_position, 0.0)[:, :4]
 
     def _size_scaling(self, scale: float) -> list[tuple[int, float]]:
         return [(2, scale), (3, scale), (6, scale), (7, scale)]

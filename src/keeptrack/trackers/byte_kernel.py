@@ -31,23 +31,24 @@ _DUPLICATE_IOU = 0.85  # as ByteTrackTracker
 
 
 @njit(cache=True)
-def _to_xyxy(mean: np.ndarray, model: int) -> np.ndarray:
-    out = np.empty((len(mean), 4))
-    for n in range(len(mean)):
-        w = mean[n, 2] * mean[n, 3] if model == XYAH else mean[n, 2]
-        half_w, half_h = w / 2, mean[n, 3] / 2
-        out[n, 0] = mean[n, 0] - half_w
-        out[n, 1] = mean[n, 1] - half_h
-        out[n, 2] = mean[n, 0] + half_w
-        out[n, 3] = mean[n, 1] + half_h
+def _to_xyxy(mean: np.ndarray, n: int, model: int) -> np.ndarray:
+    """Boxes ``(n, 4)`` of the first ``n`` tracks, as ``keeptrack.geometry`` computes them."""
+    out = np.empty((n, 4))
+    for r in range(n):
+        w = mean[r, 2] * mean[r, 3] if model == XYAH else mean[r, 2]
+        half_w, half_h = w / 2, mean[r, 3] / 2
+        out[r, 0] = mean[r, 0] - half_w
+        out[r, 1] = mean[r, 1] - half_h
+        out[r, 2] = mean[r, 0] + half_w
+        out[r, 3] = mean[r, 1] + half_h
     return out
 
 
 @njit(cache=True)
-def _to_measurement(xyxy: np.ndarray, rows: np.ndarray, model: int) -> np.ndarray:
-    out = np.empty((len(rows), 4))
-    for k in range(len(rows)):
-        x1, y1, x2, y2 = xyxy[rows[k]]
+def _to_measurement(xyxy: np.ndarray, dets: np.ndarray, model: int) -> np.ndarray:
+    out = np.empty((len(dets), 4))
+    for k in range(len(dets)):
+        x1, y1, x2, y2 = xyxy[dets[k], 0], xyxy[dets[k], 1], xyxy[dets[k], 2], xyxy[dets[k], 3]
         w, h = x2 - x1, y2 - y1
         out[k, 0] = x1 + w / 2
         out[k, 1] = y1 + h / 2
@@ -57,20 +58,36 @@ def _to_measurement(xyxy: np.ndarray, rows: np.ndarray, model: int) -> np.ndarra
 
 
 @njit(cache=True)
-def _noise(source: np.ndarray, model: int, position: float, velocity: float, floor: float):
+def _noise(boxes: np.ndarray, rows: np.ndarray, model: int, position, velocity, floor):
+    """The model's noise standard deviations for ``boxes[rows]`` (states or measurements)."""
+    height = np.empty(len(rows))
+    width = np.empty(len(rows))
+    for k in range(len(rows)):
+        width[k] = boxes[rows[k], 2]
+        height[k] = boxes[rows[k], 3]
     if model == XYAH:
-        return xyah_std(source[:, 3].copy(), position, velocity, floor)
-    return xywh_std(source, position, velocity)
+        return xyah_std(height, position, velocity, floor)
+    return xywh_std(width, height, position, velocity)
 
 
 @njit(cache=True)
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    iw = min(a[2], b[2]) - max(a[0], b[0])
-    ih = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(iw, 0.0) * max(ih, 0.0)
-    area_a = max(a[2] - a[0], 0.0) * max(a[3] - a[1], 0.0)
-    area_b = max(b[2] - b[0], 0.0) * max(b[3] - b[1], 0.0)
-    return inter / max(area_a + area_b - inter, _EPS)
+def _area(box: np.ndarray) -> float:
+    return max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)
+
+
+@njit(cache=True)
+def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    area_a = np.array([_area(box) for box in a])
+    area_b = np.array([_area(box) for box in b])
+    out = np.empty((len(a), len(b)))
+    for r in range(len(a)):
+        ax1, ay1, ax2, ay2 = a[r, 0], a[r, 1], a[r, 2], a[r, 3]
+        for c in range(len(b)):
+            iw = min(ax2, b[c, 2]) - max(ax1, b[c, 0])
+            ih = min(ay2, b[c, 3]) - max(ay1, b[c, 1])
+            inter = max(iw, 0.0) * max(ih, 0.0)
+            out[r, c] = inter / max(area_a[r] + area_b[c] - inter, _EPS)
+    return out
 
 
 @njit(cache=True)
@@ -89,6 +106,16 @@ def _cost(iou, rows, cols, dets, confidence, fuse, class_aware, track_class, det
 
 
 @njit(cache=True)
+def _unmatched(assignment: np.ndarray, size: int) -> np.ndarray:
+    """Mask of the ``size`` columns that ``assignment`` (column per row, -1 for none) left."""
+    free = np.ones(size, np.bool_)
+    for column in assignment:
+        if column >= 0:
+            free[column] = False
+    return free
+
+
+@njit(cache=True)
 def _confirm(rows, state, track_id, next_id):
     for r in rows:
         state[r] = TRACKED
@@ -96,6 +123,35 @@ def _confirm(rows, state, track_id, next_id):
             track_id[r] = next_id
             next_id += 1
     return next_id
+
+
+@njit(cache=True)
+def _move_row(dst, src, track_id, state, mean, cov, score, class_id, start, last, hits, det):
+    track_id[dst], state[dst], score[dst] = track_id[src], state[src], score[src]
+    class_id[dst], start[dst], last[dst] = class_id[src], start[src], last[src]
+    hits[dst], det[dst] = hits[src], det[src]
+    for i in range(mean.shape[1]):
+        mean[dst, i] = mean[src, i]
+        for j in range(mean.shape[1]):
+            cov[dst, i, j] = cov[src, i, j]
+
+
+@njit(cache=True)
+def _duplicates(state, boxes, duration) -> np.ndarray:
+    """Mask of the younger track of each tracked/lost pair with IoU above 0.85 (the reference
+    keeps whichever has been alive longer; ties go to the lost track)."""
+    active = np.flatnonzero(state != LOST)
+    lost = np.flatnonzero(state == LOST)
+    drop = np.zeros(len(state), np.bool_)
+    if len(active) == 0 or len(lost) == 0:
+        return drop
+    iou = _iou_matrix(boxes[active], boxes[lost])
+    for a in range(len(active)):
+        for b in range(len(lost)):
+            if iou[a, b] > _DUPLICATE_IOU:
+                older_active = duration[active[a]] > duration[lost[b]]
+                drop[lost[b] if older_active else active[a]] = True
+    return drop
 
 
 @njit(cache=True)
@@ -110,6 +166,7 @@ def byte_step(
     last_frame,
     hits,
     det_index,
+    n,
     xyxy,
     confidence,
     det_class,
@@ -129,53 +186,44 @@ def byte_step(
     minimum_consecutive_frames,
     max_time_lost,
 ):
-    """Advance the track columns by one frame of BYTE.
+    """Advance the tracks by one frame of BYTE, in place.
 
-    Takes the track columns (one row per track, as in
-    :class:`~keeptrack.trackers.tracks.TrackTable`; rows that survive are updated in place),
-    the frame's validated detections, the counters and the tracker's parameters (the
-    association limits as costs, ``1 - IoU threshold``).
+    Takes the track columns' whole storage (:attr:`TrackTable.storage
+    <keeptrack.trackers.tracks.TrackTable.storage>`, with room for ``n`` rows plus one per
+    detection) and ``n``, the number of live rows; the frame's validated detections; the
+    counters; and the tracker's parameters, association limits given as costs
+    (``1 - IoU threshold``). Removed rows are compacted away and new tracks appended.
 
     Returns:
-        ``(columns, next_id, det_index, track_id)``: the new columns in argument order, the next
-        free id, and the tracker's output (detection rows of reported tracks and their ids).
+        ``(n, next_id, det_index, track_id)``: the new number of live rows, the next free id,
+        and the tracker's output -- the detection rows of reported tracks and their ids.
     """
-    n = len(track_id)
+    live = state[:n]
     candidates = np.flatnonzero(confidence > low_threshold)
     cand_conf = confidence[candidates]
     high_c = np.flatnonzero(cand_conf > high_threshold)
     low_c = np.flatnonzero(cand_conf < high_threshold)
     high, low = candidates[high_c], candidates[low_c]
-    pool = np.flatnonzero(state != TENTATIVE)
-    tentative = np.flatnonzero(state == TENTATIVE)
+    pool = np.flatnonzero(live != TENTATIVE)
+    tentative = np.flatnonzero(live == TENTATIVE)
 
     # Predict tracked and lost tracks; lost ones keep their size fixed.
-    pool_mean, pool_cov = mean[pool], cov[pool]
-    for k in range(len(pool)):
-        if state[pool[k]] == LOST:
-            pool_mean[k, 7] = 0.0
+    for r in pool:
+        if state[r] == LOST:
+            mean[r, 7] = 0.0
             if model == XYWH:
-                pool_mean[k, 6] = 0.0
-    std = _noise(pool_mean, model, std_position, std_velocity, 1e-2)
-    predict_inplace(pool_mean, pool_cov, std, 4)
-    mean[pool], cov[pool] = pool_mean, pool_cov
+                mean[r, 6] = 0.0
+    std = _noise(mean, pool, model, std_position, std_velocity, 1e-2)
+    predict_inplace(mean, cov, pool, std, 4)
 
-    boxes = _to_xyxy(mean, model)
-    det_boxes = xyxy[candidates]
-    iou = np.empty((n, len(candidates)))
-    for r in range(n):
-        for c in range(len(candidates)):
-            iou[r, c] = _iou(boxes[r], det_boxes[c])
-
+    # One IoU matrix (all tracks x usable boxes) serves all three associations.
+    iou = _iou_matrix(_to_xyxy(mean, n, model), xyxy[candidates])
     first = _cost(iou, pool, high_c, high, confidence, fuse, class_aware, class_id, det_class)
     m1 = assign(first, first_limit)
     remaining = pool[(m1 < 0) & (state[pool] == TRACKED)]
     second = _cost(iou, remaining, low_c, low, confidence, False, class_aware, class_id, det_class)
     m2 = assign(second, second_limit)
-    high_free = np.ones(len(high_c), np.bool_)
-    for k in m1:
-        if k >= 0:
-            high_free[k] = False
+    high_free = _unmatched(m1, len(high_c))
     high_rest_c, high_rest = high_c[high_free], high[high_free]
     third = _cost(
         iou, tentative, high_rest_c, high_rest, confidence, fuse, class_aware, class_id, det_class
@@ -186,83 +234,69 @@ def byte_step(
     matched_tentative = tentative[m3 >= 0]
     rows = np.concatenate((matched_pool, matched_tentative))
     dets = np.concatenate((high[m1[m1 >= 0]], low[m2[m2 >= 0]], high_rest[m3[m3 >= 0]]))
-    if len(rows):
-        row_mean, row_cov = mean[rows], cov[rows]
-        noise = _noise(row_mean, model, std_position, 0.0, 0.1)
-        update_inplace(row_mean, row_cov, _to_measurement(xyxy, dets, model), noise)
-        mean[rows], cov[rows] = row_mean, row_cov
-        score[rows] = confidence[dets]
-        last_frame[rows] = frame_id
-        hits[rows] += 1
-        det_index[rows] = dets
+    noise = _noise(mean, rows, model, std_position, 0.0, 0.1)
+    update_inplace(mean, cov, rows, _to_measurement(xyxy, dets, model), noise)
+    for k in range(len(rows)):
+        score[rows[k]] = confidence[dets[k]]
+        last_frame[rows[k]] = frame_id
+        hits[rows[k]] += 1
+        det_index[rows[k]] = dets[k]
     next_id = _confirm(matched_pool, state, track_id, next_id)
-    next_id = _confirm(
-        matched_tentative[hits[matched_tentative] >= minimum_consecutive_frames],
-        state,
-        track_id,
-        next_id,
-    )
-    state[remaining[m2 < 0]] = LOST
+    confirmed = matched_tentative[hits[matched_tentative] >= minimum_consecutive_frames]
+    next_id = _confirm(confirmed, state, track_id, next_id)
+    for r in remaining[m2 < 0]:
+        state[r] = LOST
 
-    removed = (state == LOST) & (frame_id - last_frame > max_time_lost)
+    # Remove unmatched tentative tracks and expired lost ones, then start new tracks from the
+    # remaining high boxes that score enough.
+    removed = (state[:n] == LOST) & (frame_id - last_frame[:n] > max_time_lost)
     removed[tentative[m3 < 0]] = True
-    unused = np.ones(len(high_rest), np.bool_)
-    for k in m3:
-        if k >= 0:
-            unused[k] = False
-    spawn = high_rest[unused]
+    spawn = high_rest[_unmatched(m3, len(high_rest))]
     spawn = spawn[confidence[spawn] >= activation_threshold]
-
-    # Drop removed rows and append one tentative track (id -1) per spawned detection.
-    kept = np.flatnonzero(~removed)
-    born = len(spawn)
-    measurement = _to_measurement(xyxy, spawn, model)
-    initial = _noise(measurement, model, 2 * std_position, 10 * std_velocity, 1e-2)
-    new_mean = np.zeros((born, 8))
-    new_cov = np.zeros((born, 8, 8))
-    for k in range(born):
-        new_mean[k, :4] = measurement[k]
-        for j in range(8):
-            new_cov[k, j, j] = initial[k, j] * initial[k, j]
-    track_id = _rows(track_id, kept, np.full(born, -1, np.int64))
-    state = _rows(state, kept, np.full(born, TENTATIVE, np.int8))
-    mean = _rows(mean, kept, new_mean)
-    cov = _rows(cov, kept, new_cov)
-    score = _rows(score, kept, confidence[spawn])
-    class_id = _rows(class_id, kept, det_class[spawn])
-    start_frame = _rows(start_frame, kept, np.full(born, frame_id, np.int64))
-    last_frame = _rows(last_frame, kept, np.full(born, frame_id, np.int64))
-    hits = _rows(hits, kept, np.ones(born, np.int64))
-    det_index = _rows(det_index, kept, spawn.astype(np.int64))
-    if frame_id == 1 or minimum_consecutive_frames <= 1:
-        next_id = _confirm(np.arange(len(kept), len(kept) + born), state, track_id, next_id)
-
-    keep = _without_duplicates(state, _to_xyxy(mean, model), last_frame - start_frame)
-    if len(keep) < len(state):
-        track_id, state, mean, cov = track_id[keep], state[keep], mean[keep], cov[keep]
-        score, class_id, hits = score[keep], class_id[keep], hits[keep]
-        start_frame, last_frame, det_index = start_frame[keep], last_frame[keep], det_index[keep]
     columns = (
-        track_id, state, mean, cov, score, class_id, start_frame, last_frame, hits, det_index
+        track_id,
+        state,
+        mean,
+        cov,
+        score,
+        class_id,
+        start_frame,
+        last_frame,
+        hits,
+        det_index,
     )
-    reported = np.flatnonzero((state == TRACKED) & (last_frame == frame_id))
-    return columns, next_id, det_index[reported], track_id[reported]
+    size = 0
+    for r in range(n):
+        if not removed[r]:
+            if size != r:
+                _move_row(size, r, *columns)
+            size += 1
+    measurement = _to_measurement(xyxy, spawn, model)
+    initial = _noise(
+        measurement, np.arange(len(spawn)), model, 2 * std_position, 10 * std_velocity, 1e-2
+    )
+    for k in range(len(spawn)):
+        r = size + k
+        track_id[r], state[r], score[r] = -1, TENTATIVE, confidence[spawn[k]]
+        class_id[r], start_frame[r], last_frame[r] = det_class[spawn[k]], frame_id, frame_id
+        hits[r], det_index[r] = 1, spawn[k]
+        mean[r] = 0.0
+        cov[r] = 0.0
+        for j in range(4):
+            mean[r, j] = measurement[k, j]
+        for j in range(8):
+            cov[r, j, j] = initial[k, j] * initial[k, j]
+    if frame_id == 1 or minimum_consecutive_frames <= 1:
+        next_id = _confirm(np.arange(size, size + len(spawn)), state, track_id, next_id)
+    size += len(spawn)
 
-
-@njit(cache=True)
-def _rows(column, kept, appended):
-    return np.concatenate((column[kept], appended))
-
-
-@njit(cache=True)
-def _without_duplicates(state, boxes, duration):
-    """Rows to keep after dropping the younger of each tracked/lost pair with IoU > 0.85 (the
-    reference keeps whichever has been alive longer; ties go to the lost track)."""
-    keep = np.ones(len(state), np.bool_)
-    for a in range(len(state)):
-        if state[a] == LOST:
-            continue
-        for b in range(len(state)):
-            if state[b] == LOST and _iou(boxes[a], boxes[b]) > _DUPLICATE_IOU:
-                keep[b if duration[a] > duration[b] else a] = False
-    return np.flatnonzero(keep)
+    duration = last_frame[:size] - start_frame[:size]
+    drop = _duplicates(state[:size], _to_xyxy(mean, size, model), duration)
+    n = 0
+    for r in range(size):
+        if not drop[r]:
+            if n != r:
+                _move_row(n, r, *columns)
+            n += 1
+    reported = np.flatnonzero((state[:n] == TRACKED) & (last_frame[:n] == frame_id))
+    return n, next_id, det_index[reported], track_id[reported]

@@ -378,8 +378,11 @@ class ByteTrackTracker(BaseTracker):
 
     def _compiled_step(self, detections: DetectionArrays) -> tuple[np.ndarray, np.ndarray]:
         t = self._table
-        columns, self._next_id, det_index, track_id = byte_step(
-            *(t[name] for name in _KERNEL_COLUMNS),
+        t.reserve(len(detections))
+        storage = t.storage
+        n, self._next_id, det_index, track_id = byte_step(
+            *(storage[name] for name in _KERNEL_COLUMNS),
+            len(t),
             np.ascontiguousarray(detections.xyxy),
             np.ascontiguousarray(detections.confidence),
             np.ascontiguousarray(detections.class_id),
@@ -399,7 +402,7 @@ class ByteTrackTracker(BaseTracker):
             self.minimum_consecutive_frames,
             self.max_time_lost,
         )
-        t.replace(dict(zip(_KERNEL_COLUMNS, columns)))
+        t.set_length(n)
         return det_index, track_id
 
     def _remove_duplicates(self) -> None:

@@ -56,63 +56,88 @@ class TrackTable:
 
     Every tracker declares its columns once; selecting, appending and deleting rows then work on
     all columns together, so per-frame work is a few vectorised calls regardless of track count.
+    Columns live in preallocated storage that grows by doubling, so a compiled step
+    (:mod:`keeptrack.trackers.byte_kernel`) can remove and add rows in place; ``table[name]``
+    is a view of the live rows.
 
     Args:
         columns: ``name -> (trailing_shape, dtype)`` for every per-track quantity.
+        capacity: Rows allocated up front.
     """
 
-    def __init__(self, columns: dict[str, tuple[tuple[int, ...], type]]) -> None:
+    def __init__(self, columns: dict[str, tuple[tuple[int, ...], type]], capacity: int = 64):
         self._spec = dict(columns)
-        self._data = {
-            name: np.empty((0, *shape), dtype=dtype) for name, (shape, dtype) in columns.items()
+        self._length = 0
+        self._storage = self._allocate(capacity)
+
+    def _allocate(self, capacity: int) -> dict[str, np.ndarray]:
+        return {
+            name: np.zeros((capacity, *shape), dtype=dtype)
+            for name, (shape, dtype) in self._spec.items()
         }
 
     def __len__(self) -> int:
-        return len(next(iter(self._data.values())))
+        return self._length
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self._data[name]
+        return self._storage[name][: self._length]
 
     def __setitem__(self, name: str, value: np.ndarray) -> None:
-        self._data[name] = value
+        self._storage[name][: self._length] = value
+
+    def reserve(self, extra: int) -> None:
+        """Make room for ``extra`` more rows (doubling the storage when it is full)."""
+        needed = self._length + extra
+        capacity = len(next(iter(self._storage.values())))
+        if needed <= capacity:
+            return
+        while capacity < needed:
+            capacity *= 2
+        storage = self._allocate(capacity)
+        for name, column in self._storage.items():
+            storage[name][: self._length] = column[: self._length]
+        self._storage = storage
+
+    @property
+    def storage(self) -> dict[str, np.ndarray]:
+        """The whole allocated columns, live rows first (for compiled steps)."""
+        return self._storage
+
+    def set_length(self, length: int) -> None:
+        """Declare how many leading storage rows are live (after a compiled step)."""
+        self._length = int(length)
 
     def append(self, **values: np.ndarray) -> np.ndarray:
         """Add rows; every column must be given. Returns the indices of the new rows."""
         missing = self._spec.keys() - values.keys()
         if missing:
             raise KeyError(f"missing track columns: {sorted(missing)}")
-        start = len(self)
-        if len(next(iter(values.values()))) == 0:
+        start = self._length
+        count = len(next(iter(values.values())))
+        if count == 0:
             return np.arange(start, start)
+        self.reserve(count)
         for name, value in values.items():
-            shape, dtype = self._spec[name]
-            block = np.asarray(value, dtype=dtype).reshape(-1, *shape)
-            self._data[name] = np.concatenate([self._data[name], block])
-        return np.arange(start, len(self))
+            shape, _ = self._spec[name]
+            self._storage[name][start : start + count] = np.reshape(value, (-1, *shape))
+        self._length += count
+        return np.arange(start, self._length)
 
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the rows where ``mask`` is true (drops removed tracks)."""
         if mask.all():
             return
-        for name, column in self._data.items():
-            self._data[name] = column[mask]
-
-    def replace(self, columns: dict[str, np.ndarray]) -> None:
-        """Swap in new arrays for some columns (a compiled step's output, already in the
-        columns' dtypes); columns not given are reset to zeros of the new length."""
-        n = len(next(iter(columns.values())))
-        for name, (shape, dtype) in self._spec.items():
-            column = columns.get(name)
-            self._data[name] = np.zeros((n, *shape), dtype) if column is None else column
+        self.reorder(np.flatnonzero(mask))
 
     def reorder(self, index: np.ndarray) -> None:
         """Keep rows ``index`` in that order."""
-        for name, column in self._data.items():
-            self._data[name] = column[index]
+        for column in self._storage.values():
+            column[: len(index)] = column[index]
+        self._length = len(index)
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of all columns."""
-        return {name: column.copy() for name, column in self._data.items()}
+        return {name: self[name].copy() for name in self._spec}
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Restore columns saved by :meth:`state_dict`."""
@@ -120,7 +145,14 @@ class TrackTable:
             raise ValueError(
                 f"state has track columns {sorted(state)}, expected {sorted(self._spec)}"
             )
-        self._data = {
+        columns = {
             name: np.array(state[name], dtype=self._spec[name][1]).reshape(-1, *shape)
             for name, (shape, _) in self._spec.items()
         }
+        lengths = {len(column) for column in columns.values()}
+        if len(lengths) != 1:
+            raise ValueError(f"state track columns have different lengths {sorted(lengths)}")
+        self._length = lengths.pop()
+        self._storage = self._allocate(max(64, self._length))
+        for name, column in columns.items():
+            self._storage[name][: self._length] = column
