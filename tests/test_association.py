@@ -56,3 +56,20 @@ def test_iou_distance_and_fuse_score():
     np.testing.assert_allclose(cost, [[0.0, 1 - 50 / 150]])
     fused = fuse_score(cost, np.array([0.5, 1.0]))
     np.testing.assert_allclose(fused, [[0.5, 1 - 50 / 150]])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_contested_blocks_reach_the_lapjv_optimum(seed):
+    """Crowded frames: large matrices with many acceptable pairs and forbidden entries."""
+    rng = np.random.default_rng(100 + seed)
+    m, n = rng.integers(10, 60, size=2)
+    cost = rng.uniform(0, 1, size=(m, n))
+    cost[rng.uniform(size=cost.shape) < 0.5] = np.inf
+    matches, _, _ = linear_assignment(cost, 0.8)
+
+    def objective(pairs):
+        return sum(cost[i, j] for i, j in pairs) + 0.4 * (m + n - 2 * len(pairs))
+
+    expected = reference(np.where(np.isfinite(cost), cost, 1e6), 0.8)
+    assert objective(matches.tolist()) == pytest.approx(objective(expected), abs=1e-9)
+    assert len(set(matches[:, 1].tolist())) == len(matches)

@@ -53,3 +53,17 @@ def test_compiled_step_equals_numpy_step_with_other_thresholds(mot17_val_half):
         ),
         frames,
     )
+
+
+@pytest.mark.parametrize("use_kernel", [True, False])
+def test_more_tracks_than_the_initial_storage(use_kernel):
+    """300 objects at once: the track table grows past its preallocated rows."""
+    corners = np.stack(np.meshgrid(np.arange(20) * 60.0, np.arange(15) * 60.0), -1).reshape(-1, 2)
+    boxes = np.column_stack([corners, corners + 40.0, np.full(len(corners), 0.9)])
+    tracker = ByteTrackTracker()
+    tracker._use_kernel = use_kernel
+    first = tracker.update(boxes)
+    second = tracker.update(boxes + [2.0, 1.0, 2.0, 1.0, 0.0])
+    assert first[:, 4].tolist() == list(range(1, 301))
+    assert second[:, 4].tolist() == list(range(1, 301))
+    assert len(tracker.tracks) == 300
