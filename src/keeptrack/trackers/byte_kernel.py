@@ -155,17 +155,20 @@ def _duplicates(state, boxes, duration) -> np.ndarray:
 
 
 @njit(cache=True)
+def _compact(columns, removed) -> int:
+    """Move the rows not ``removed`` to the front, in order; returns how many there are."""
+    size = 0
+    for r in range(len(removed)):
+        if not removed[r]:
+            if size != r:
+                _move_row(size, r, *columns)
+            size += 1
+    return size
+
+
+@njit(cache=True)
 def byte_step(
-    track_id,
-    state,
-    mean,
-    cov,
-    score,
-    class_id,
-    start_frame,
-    last_frame,
-    hits,
-    det_index,
+    columns,
     n,
     xyxy,
     confidence,
@@ -188,9 +191,10 @@ def byte_step(
 ):
     """Advance the tracks by one frame of BYTE, in place.
 
-    Takes the track columns' whole storage (:attr:`TrackTable.storage
+    Takes the track columns ``(track_id, state, mean, cov, score, class_id, start_frame,
+    last_frame, hits, det_index)``, each its whole storage (:attr:`TrackTable.storage
     <keeptrack.trackers.tracks.TrackTable.storage>`, with room for ``n`` rows plus one per
-    detection) and ``n``, the number of live rows; the frame's validated detections; the
+    detection), and ``n``, the number of live rows; the frame's validated detections; the
     counters; and the tracker's parameters, association limits given as costs
     (``1 - IoU threshold``). Removed rows are compacted away and new tracks appended.
 
@@ -198,6 +202,7 @@ def byte_step(
         ``(n, next_id, det_index, track_id)``: the new number of live rows, the next free id,
         and the tracker's output -- the detection rows of reported tracks and their ids.
     """
+    track_id, state, mean, cov, score, class_id, start_frame, last_frame, hits, det_index = columns
     live = state[:n]
     candidates = np.flatnonzero(confidence > low_threshold)
     cand_conf = confidence[candidates]
@@ -253,24 +258,7 @@ def byte_step(
     removed[tentative[m3 < 0]] = True
     spawn = high_rest[_unmatched(m3, len(high_rest))]
     spawn = spawn[confidence[spawn] >= activation_threshold]
-    columns = (
-        track_id,
-        state,
-        mean,
-        cov,
-        score,
-        class_id,
-        start_frame,
-        last_frame,
-        hits,
-        det_index,
-    )
-    size = 0
-    for r in range(n):
-        if not removed[r]:
-            if size != r:
-                _move_row(size, r, *columns)
-            size += 1
+    size = _compact(columns, removed)
     measurement = _to_measurement(xyxy, spawn, model)
     initial = _noise(
         measurement, np.arange(len(spawn)), model, 2 * std_position, 10 * std_velocity, 1e-2
@@ -292,11 +280,6 @@ def byte_step(
 
     duration = last_frame[:size] - start_frame[:size]
     drop = _duplicates(state[:size], _to_xyxy(mean, size, model), duration)
-    n = 0
-    for r in range(size):
-        if not drop[r]:
-            if n != r:
-                _move_row(n, r, *columns)
-            n += 1
+    n = _compact(columns, drop)
     reported = np.flatnonzero((state[:n] == TRACKED) & (last_frame[:n] == frame_id))
     return n, next_id, det_index[reported], track_id[reported]

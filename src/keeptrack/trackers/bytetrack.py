@@ -381,7 +381,7 @@ class ByteTrackTracker(BaseTracker):
         t.reserve(len(detections))
         storage = t.storage
         n, self._next_id, det_index, track_id = byte_step(
-            *(storage[name] for name in _KERNEL_COLUMNS),
+            tuple(storage[name] for name in _KERNEL_COLUMNS),
             len(t),
             np.ascontiguousarray(detections.xyxy),
             np.ascontiguousarray(detections.confidence),
