@@ -12,8 +12,13 @@ least 0.6 (this reproduces the 66.8 HOTA the data README quotes for Roboflow's S
 gaps up to 20 frames (:mod:`keeptrack.postprocess`), as ByteTrack and BoT-SORT do for their
 MOTChallenge submissions; those rows are not online tracking.
 
+The split has no frames, so pixel-based camera motion compensation cannot run. A keeptrack
+tracker name may carry a ``cmc`` setting after ``@`` (``botsort@boxes``: the frame-free
+:class:`keeptrack.motion.cmc.BoxMotion`; ``botsort@none``: no CMC at all). ``--per-sequence``
+adds HOTA / IDF1 / IDSW per sequence.
+
     python benchmarks/mot17.py [--out runs/mot17] [--trackers sort,ocsort,rf-ocsort,...]
-        [--interpolate]
+        [--interpolate] [--per-sequence]
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Sequence, mot17_sequences  # noqa: E402
 
 from keeptrack.benchmark import bytetrack_output_filter, track_detections  # noqa: E402
+from keeptrack.eval import COMBINED  # noqa: E402
 from keeptrack.io.mot import write_mot_results  # noqa: E402
 from keeptrack.postprocess import interpolate_tracks  # noqa: E402
 from keeptrack.trackers.registry import create_tracker  # noqa: E402
@@ -87,13 +93,17 @@ def run_roboflow(name: str, seq: Sequence) -> tuple[np.ndarray, float]:
 
 
 def run(name: str, seq: Sequence) -> tuple[np.ndarray, float]:
-    floor = SCORE_FLOOR.get(name)
     if name.startswith("rf-"):
+        floor = SCORE_FLOOR.get(name)
         if floor is not None:
             frames = [d[d[:, 4] >= floor] for d in seq.frames]
             seq = Sequence(seq.name, seq.frame_rate, frames, seq.gt)
         return run_roboflow(name, seq)
+    name, _, cmc = name.partition("@")
+    floor = SCORE_FLOOR.get(name)
     params = {"track_activation_threshold": floor} if floor is not None else {}
+    if cmc:
+        params["cmc"] = None if cmc == "none" else cmc
     return track_detections(create_tracker(name, frame_rate=seq.frame_rate, **params), seq.frames)
 
 
@@ -105,16 +115,16 @@ def peak_memory_mb(name: str, seq: Sequence) -> float:
     return peak / 2**20
 
 
-def evaluate(results_dir: Path, sequences: list[Sequence]) -> dict[str, float]:
-    """Combined scores with the project's TrackEval-exact metrics (MOT17 semantics); ratios are
-    fractions, as TrackEval returns them."""
-    from keeptrack.eval import COMBINED, evaluate_mot_sequences
+def evaluate(results_dir: Path, sequences: list[Sequence]) -> dict[str, dict[str, float]]:
+    """Scores per sequence and ``COMBINED`` with the project's TrackEval-exact metrics (MOT17
+    semantics); ratios are fractions, as TrackEval returns them."""
+    from keeptrack.eval import evaluate_mot_sequences
 
     return evaluate_mot_sequences(
         {s.name: s.gt for s in sequences},
         {s.name: results_dir / f"{s.name}.txt" for s in sequences},
         {s.name: s.length for s in sequences},
-    )[COMBINED]
+    )
 
 
 def main() -> None:
@@ -125,6 +135,9 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=None, help="results folder (default: temp)")
     parser.add_argument("--interpolate", action="store_true", help="add +interp rows")
+    parser.add_argument(
+        "--per-sequence", action="store_true", help="also print HOTA / IDF1 / IDSW per sequence"
+    )
     args = parser.parse_args()
     sequences = mot17_sequences(val_half=True)
     full = mot17_sequences(val_half=False)
@@ -156,12 +169,27 @@ def main() -> None:
     print(f"results in {out_root}\n")
     print("| tracker | HOTA | MOTA | IDF1 | IDSW | AssA | DetA | frames/s | peak MB |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for name, m, fps, mem in table:
+    for name, scores, fps, mem in table:
+        m = scores[COMBINED]
         p = {k: 100 * m[k] for k in ("HOTA", "MOTA", "IDF1", "AssA", "DetA")}  # percent
         print(
             f"| {name} | {p['HOTA']:.1f} | {p['MOTA']:.1f} | {p['IDF1']:.1f} | {m['IDSW']:.0f} "
             f"| {p['AssA']:.1f} | {p['DetA']:.1f} | {fps:,.0f} | {mem:.2f} |"
         )
+    if args.per_sequence:
+        print_per_sequence(table, [s.name for s in sequences])
+
+
+def print_per_sequence(table: list, names: list[str]) -> None:
+    """HOTA / IDF1 / IDSW of every row's run on each sequence, one table per metric."""
+    short = [n.removeprefix("MOT17-").split("-")[0] for n in names]
+    for metric, scale, digits in (("HOTA", 100, 1), ("IDF1", 100, 1), ("IDSW", 1, 0)):
+        print(f"\n{metric} per sequence\n")
+        print("| tracker | " + " | ".join(short) + " | combined |")
+        print("|---" * (len(names) + 2) + "|")
+        for label, scores, _, _ in table:
+            cells = [f"{scale * scores[n][metric]:.{digits}f}" for n in names + [COMBINED]]
+            print(f"| {label} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

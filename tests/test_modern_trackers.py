@@ -21,7 +21,7 @@ from keeptrack.io.mot import (
     detections_by_frame,
     read_mot_file,
 )
-from keeptrack.motion.cmc import CMC, PrecomputedWarps, make_cmc, save_warps
+from keeptrack.motion.cmc import CMC, FrameOrBoxMotion, PrecomputedWarps, make_cmc, save_warps
 from keeptrack.trackers.registry import create_tracker, tracker_class
 
 ALL = [SORTTracker, ByteTrackTracker, OCSORTTracker, BoTSORTTracker]
@@ -49,7 +49,7 @@ def ids_per_object(outputs, object_of_row):
 def test_registered_and_exported():
     assert tracker_class("ocsort") is OCSORTTracker
     assert tracker_class("botsort") is BoTSORTTracker
-    assert isinstance(create_tracker("botsort").cmc, CMC)
+    assert isinstance(create_tracker("botsort").cmc, FrameOrBoxMotion)
 
 
 @pytest.mark.parametrize("cls", [OCSORTTracker, BoTSORTTracker])

@@ -2,7 +2,7 @@
 
 from keeptrack.appearance import DeepSORTFeatureExtractor, ReIDModel
 from keeptrack.detections import DetectionArrays, to_detection_arrays
-from keeptrack.motion.cmc import CMC, PrecomputedWarps
+from keeptrack.motion.cmc import CMC, BoxMotion, PrecomputedWarps
 from keeptrack.trackers import (
     BaseTracker,
     ByteTrackTracker,
@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BaseTracker",
     "BoTSORTTracker",
+    "BoxMotion",
     "ByteTrackTracker",
     "CMC",
     "DeepSORTFeatureExtractor",

@@ -14,7 +14,9 @@ Three features work the same way for every tracker, so tracker files never menti
   matching it can only ever be matched to that class anyway, and class-blind trackers report a
   stable class instead of one that flickers with the detector.
 - ``cmc=``: camera motion compensation; before each frame's step the tracks are moved by the
-  warp from :mod:`keeptrack.motion.cmc` (skipped when no frame is given).
+  warp from :mod:`keeptrack.motion.cmc` (skipped when no frame is given, except for the
+  frame-free ``"boxes"`` estimator, which works from the detections and the tracks'
+  predictions).
 - Oriented boxes: when detections carry ``xywhr`` the box filter sees each box in its own
   rotated frame (``[cx, cy, w, h]``), an independent :class:`~keeptrack.motion.angle.KalmanAngle`
   tracks the angle, and ``_predicted_boxes`` / ``_detection_boxes`` return ``(N, 5)`` boxes so
@@ -310,9 +312,35 @@ class BaseTracker(ABC):
         if self._oriented:
             t = self._table
             t["angle"], t["angle_cov"] = self._angle_kalman.predict(t["angle"], t["angle_cov"])
-        if self.cmc is not None and frame is not None:
-            self.apply_camera_motion(self.cmc.estimate(frame, batch.xyxy))
+        if self.cmc is not None:
+            if not getattr(self.cmc, "needs_frame", True):
+                # Box-based estimators (BoxMotion) run without pixels: they get the scores, to
+                # drop weak boxes, and the predictions of the tracks matched last frame, so
+                # they measure only the common motion those tracks' velocities did not foresee.
+                boxes = np.column_stack([batch.xyxy, batch.confidence])
+                warp = self.cmc.estimate(frame, boxes, predicted=self._recent_predictions())
+                self.apply_camera_motion(warp)
+            elif frame is not None:
+                self.apply_camera_motion(self.cmc.estimate(frame, batch.xyxy))
         return self._step(batch, frame)
+
+    def _recent_predictions(self) -> np.ndarray:
+        """One-step ``xyxy`` predictions of the tracks matched in the previous frame.
+
+        Called at the start of a frame (``frame_id`` already advanced), before the tracker's own
+        predict; the table is not changed.
+        """
+        t = self._table
+        rows = np.flatnonzero((t["state"] == TRACKED) & (t["last_frame"] == self.frame_id - 1))
+        if len(rows) == 0:
+            return np.empty((0, 4))
+        mean, _ = self.kalman.predict(t["mean"][rows].copy(), t["cov"][rows].copy())
+        xyxy = self.kalman.to_xyxy(mean)
+        if not self._oriented:
+            return xyxy
+        # Oriented tracks: the hull of the rotated box, as detections' ``xyxy`` holds.
+        angle = normalize_angle(t["angle"][rows, 0])
+        return xywhr_to_xyxy(np.column_stack([xyxy_to_xywh(xyxy), angle]))
 
     def _frames_skipped(self, timestamp: float | None) -> int:
         if timestamp is None:

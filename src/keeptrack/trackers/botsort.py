@@ -9,7 +9,10 @@ here (a subclass of :class:`~keeptrack.trackers.bytetrack.ByteTrackTracker`):
 2. **Camera motion compensation** (GMC): before association every track is moved by the
    global affine motion of the background, estimated on the frame with the detections masked
    out (:mod:`keeptrack.motion.cmc`; sparse optical flow by default, as in the paper's code).
-   Without frames (``frame=None``, e.g. a detections file) the step is skipped.
+   Without frames (``frame=None``, e.g. a detections file) the default ``cmc="auto"`` falls
+   back to a translation estimated from the detection boxes themselves
+   (:class:`~keeptrack.motion.cmc.BoxMotion`; not in the paper): on MOT17 val half, which has
+   no frames, it raises HOTA 68.1 -> 68.6 and cuts ID switches 180 -> 153.
 3. **Optional appearance** (``reid_model``): in the first association an appearance distance
    (cosine distance / 2) may replace the IoU distance for pairs that are both close (IoU above
    ``proximity_iou_threshold``) and similar (distance below ``appearance_threshold``), and each
@@ -30,7 +33,7 @@ keeptrack                       reference                       paper      defau
 ``proximity_iou_threshold``     ``1 - proximity_thresh``        0.5        0.5
 ``appearance_threshold``        ``appearance_thresh``           0.25       0.25
 ``feature_momentum``            EMA ``alpha``                   0.9        0.9
-``cmc``                         ``cmc_method``                  sparse     ``"sparse_flow"``
+``cmc``                         ``cmc_method``                  sparse     ``"auto"``
 ==============================  ==============================  =========  ============
 
 The two changed defaults were tuned on MOT17 val half (YOLOX-X detections, motion only; see
@@ -79,7 +82,10 @@ class BoTSORTTracker(ByteTrackTracker):
         feature_momentum: Weight of the old feature in each track's EMA.
         class_aware: Only match detections to tracks of the same class.
         cmc: Camera motion compensation: ``None``, a method name (``"sparse_flow"``, ``"orb"``,
-            ``"sift"``, ``"ecc"``) or a :class:`~keeptrack.motion.cmc.CameraMotion` object.
+            ``"sift"``, ``"ecc"``, ``"boxes"``) or a
+            :class:`~keeptrack.motion.cmc.CameraMotion` object. The default ``"auto"`` is
+            sparse optical flow when ``update`` gets the frame and the box-based estimate when
+            it does not.
     """
 
     def __init__(
@@ -99,7 +105,7 @@ class BoTSORTTracker(ByteTrackTracker):
         proximity_iou_threshold: float = 0.5,
         feature_momentum: float = 0.9,
         class_aware: bool = False,
-        cmc: str | CameraMotion | None = "sparse_flow",
+        cmc: str | CameraMotion | None = "auto",
     ) -> None:
         self.reid_model = reid_model
         super().__init__(

@@ -86,7 +86,8 @@ class DeepSORTTracker(BaseTracker):
         gating_only_position: Gate on the box centre only (2 degrees of freedom).
         class_aware: Only match detections to tracks of the same class.
         cmc: Camera motion compensation: ``None``, a method name (``"sparse_flow"``, ``"orb"``,
-            ``"sift"``, ``"ecc"``) or a :class:`~keeptrack.motion.cmc.CameraMotion` object.
+            ``"sift"``, ``"ecc"``; ``"boxes"`` works without frames) or a
+            :class:`~keeptrack.motion.cmc.CameraMotion` object.
     """
 
     def __init__(

@@ -82,7 +82,8 @@ class OCSORTTracker(BaseTracker):
         low_conf_det_threshold: With ``use_byte``, boxes at or below this score are ignored.
         class_aware: Only match detections to tracks of the same class.
         cmc: Camera motion compensation: ``None``, a method name (``"sparse_flow"``, ``"orb"``,
-            ``"sift"``, ``"ecc"``) or a :class:`~keeptrack.motion.cmc.CameraMotion` object.
+            ``"sift"``, ``"ecc"``; ``"boxes"`` works without frames) or a
+            :class:`~keeptrack.motion.cmc.CameraMotion` object.
     """
 
     def __init__(

@@ -51,7 +51,8 @@ class SORTTracker(BaseTracker):
         minimum_iou_threshold: Smallest IoU an accepted match may have (paper: ``IOU_min``).
         class_aware: Only match detections to tracks of the same class.
         cmc: Camera motion compensation: ``None``, a method name (``"sparse_flow"``, ``"orb"``,
-            ``"sift"``, ``"ecc"``) or a :class:`~keeptrack.motion.cmc.CameraMotion` object.
+            ``"sift"``, ``"ecc"``; ``"boxes"`` works without frames) or a
+            :class:`~keeptrack.motion.cmc.CameraMotion` object.
     """
 
     def __init__(
