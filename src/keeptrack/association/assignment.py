@@ -12,7 +12,7 @@ from numba import njit
 
 
 @njit(cache=True)
-def _solve(cost: np.ndarray) -> np.ndarray:
+def min_cost_matching(cost: np.ndarray) -> np.ndarray:
     """Exact minimum-cost matching of every row of a finite ``(R, C)`` matrix, ``R <= C``.
 
     Shortest augmenting paths with dual variables (Jonker & Volgenant 1987; the rectangular
@@ -130,7 +130,7 @@ def assign(cost: np.ndarray, threshold: float) -> np.ndarray:
             i, j = (live_cols[b], live_rows[a]) if transpose else (live_rows[a], live_cols[b])
             if cost[i, j] <= threshold:
                 net_cost[a, b] = cost[i, j] - threshold
-    solution = _solve(net_cost)
+    solution = min_cost_matching(net_cost)
     for a in range(len(live_rows)):
         b = solution[a]
         i, j = (live_cols[b], live_rows[a]) if transpose else (live_rows[a], live_cols[b])

@@ -33,7 +33,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import cv2
 import numpy as np
-from scipy.optimize import linear_sum_assignment
+from numba import njit
+
+from keeptrack.association.assignment import min_cost_matching
 
 IDENTITY = np.eye(2, 3)
 
@@ -440,46 +442,116 @@ class BoxMotion:
 
     def _fit(self, reference: np.ndarray, current: np.ndarray) -> np.ndarray | None:
         """Median displacement of the pairs agreeing with the best-voted shift, or ``None``."""
-        n, m = len(reference), len(current)
-        needed = max(self.min_pairs, self.min_fraction * min(n, m))
-        if min(n, m) < needed:
-            return None
-        c_ref = (reference[:, :2] + reference[:, 2:]) / 2
-        c_cur = (current[:, :2] + current[:, 2:]) / 2
-        h_ref = np.maximum(reference[:, 3] - reference[:, 1], 1e-6)
-        ratio = (current[:, 3] - current[:, 1])[None, :] / h_ref[:, None]
-        similar = (ratio <= self.max_size_ratio) & (ratio >= 1.0 / self.max_size_ratio)
-        offsets = c_cur[None, :, :] - c_ref[:, None, :]  # (n, m, 2)
-        reach = np.hypot(offsets[..., 0], offsets[..., 1]) / h_ref[:, None]
-        pairs = np.argwhere(similar & (reach < self.max_shift))
-        if len(pairs) < needed:
-            return None
-        shifts = offsets[pairs[:, 0], pairs[:, 1]]  # (K, 2), one per plausible pair
-        # Candidate shifts: each reference's _SEEDS shortest plausible offsets (a pan moves
-        # every box alike, so any reference whose true match is among its nearest seeds the
-        # right candidate; this keeps dense crowds cheap).
-        order = np.lexsort((reach[pairs[:, 0], pairs[:, 1]], pairs[:, 0]))
-        starts = np.flatnonzero(np.r_[True, pairs[1:, 0] != pairs[:-1, 0]])  # pairs sorted by i
-        first = np.repeat(starts, np.diff(np.r_[starts, len(pairs)]))
-        candidates = shifts[order[np.arange(len(pairs)) - first < _SEEDS]]
-        # A pair agrees with a candidate when the candidate explains its offset to within
-        # match_tolerance of its reference height; a candidate's votes are the number of
-        # distinct references with an agreeing pair (C x K booleans, not C x n x m).
-        gap = candidates[:, None, :] - shifts[None, :, :]
-        limit = (self.match_tolerance * h_ref[pairs[:, 0]]) ** 2
-        agree = gap[..., 0] ** 2 + gap[..., 1] ** 2 < limit
-        votes = np.logical_or.reduceat(agree, starts, axis=1).sum(axis=1)
-        best = int(np.argmax(votes))
-        if votes[best] < needed:
-            return None
-        left = offsets - candidates[best]
-        left = np.hypot(left[..., 0], left[..., 1]) / h_ref[:, None]
-        cost = np.where(similar & (left < self.match_tolerance), left, _FAR)
-        rows, cols = linear_sum_assignment(cost)
-        kept = cost[rows, cols] < self.match_tolerance
-        if kept.sum() < needed:
-            return None
-        return np.median(offsets[rows[kept], cols[kept]], axis=0)
+        needed = max(self.min_pairs, self.min_fraction * min(len(reference), len(current)))
+        found, shift = _voted_shift(
+            np.ascontiguousarray(reference, dtype=np.float64),
+            np.ascontiguousarray(current, dtype=np.float64),
+            float(needed),
+            self.match_tolerance,
+            self.max_shift,
+            self.max_size_ratio,
+        )
+        return shift if found else None
+
+
+@njit(cache=True)
+def _voted_shift(reference, current, needed, match_tolerance, max_shift, max_size_ratio):
+    """:meth:`BoxMotion._fit`, compiled (it runs every frame): ``(found, shift)``."""
+    n, m = len(reference), len(current)
+    shift = np.zeros(2)
+    if min(n, m) < needed:
+        return False, shift
+    h_ref = np.empty(n)
+    offsets = np.empty((n, m, 2))
+    reach = np.empty((n, m))
+    similar = np.zeros((n, m), np.bool_)
+    pair_i = np.empty(n * m, np.int64)
+    pair_j = np.empty(n * m, np.int64)
+    pairs = 0
+    for i in range(n):
+        h_ref[i] = max(reference[i, 3] - reference[i, 1], 1e-6)
+        cx, cy = (reference[i, 0] + reference[i, 2]) / 2, (reference[i, 1] + reference[i, 3]) / 2
+        for j in range(m):
+            ratio = (current[j, 3] - current[j, 1]) / h_ref[i]
+            if not (ratio <= max_size_ratio and ratio >= 1.0 / max_size_ratio):
+                continue
+            similar[i, j] = True
+            offsets[i, j, 0] = (current[j, 0] + current[j, 2]) / 2 - cx
+            offsets[i, j, 1] = (current[j, 1] + current[j, 3]) / 2 - cy
+            reach[i, j] = np.hypot(offsets[i, j, 0], offsets[i, j, 1]) / h_ref[i]
+            if reach[i, j] < max_shift:
+                pair_i[pairs], pair_j[pairs] = i, j
+                pairs += 1
+    if pairs < needed:
+        return False, shift
+    # Candidate shifts: each reference's _SEEDS shortest plausible offsets (a pan moves every
+    # box alike, so any reference whose true match is among its nearest seeds proposes the
+    # right candidate; this keeps dense crowds cheap). Pairs come grouped by reference.
+    shift_x = np.empty(pairs)
+    shift_y = np.empty(pairs)
+    distance = np.empty(pairs)
+    limit2 = np.empty(pairs)
+    for k in range(pairs):
+        i, j = pair_i[k], pair_j[k]
+        shift_x[k], shift_y[k], distance[k] = offsets[i, j, 0], offsets[i, j, 1], reach[i, j]
+        limit = match_tolerance * h_ref[i]
+        limit2[k] = limit * limit
+    starts = [0]
+    for k in range(1, pairs):
+        if pair_i[k] != pair_i[k - 1]:
+            starts.append(k)
+    starts.append(pairs)
+    candidate_x, candidate_y = [], []
+    taken = np.zeros(pairs, np.bool_)
+    for g in range(len(starts) - 1):
+        for _ in range(min(_SEEDS, starts[g + 1] - starts[g])):
+            nearest = -1
+            for k in range(starts[g], starts[g + 1]):
+                if not taken[k] and (nearest < 0 or distance[k] < distance[nearest]):
+                    nearest = k
+            taken[nearest] = True
+            candidate_x.append(shift_x[nearest])
+            candidate_y.append(shift_y[nearest])
+    # A pair agrees with a candidate when the candidate explains its offset to within
+    # match_tolerance of its reference height; a candidate's votes are the number of distinct
+    # references with an agreeing pair.
+    best, best_votes = 0, -1
+    for c in range(len(candidate_x)):
+        votes = 0
+        for g in range(len(starts) - 1):
+            for k in range(starts[g], starts[g + 1]):
+                gx = candidate_x[c] - shift_x[k]
+                gy = candidate_y[c] - shift_y[k]
+                if gx * gx + gy * gy < limit2[k]:
+                    votes += 1
+                    break
+        if votes > best_votes:
+            best, best_votes = c, votes
+    if best_votes < needed:
+        return False, shift
+    # Pair references and detections one to one near the winning shift; the warp is the median
+    # displacement of those pairs, so walkers and mismatches in the minority do not move it.
+    best_x, best_y = candidate_x[best], candidate_y[best]
+    cost = np.full((n, m), _FAR)
+    for i in range(n):
+        for j in range(m):
+            if similar[i, j]:
+                left = np.hypot(offsets[i, j, 0] - best_x, offsets[i, j, 1] - best_y) / h_ref[i]
+                if left < match_tolerance:
+                    cost[i, j] = left
+    transpose = n > m
+    col_of_row = min_cost_matching(cost.T.copy() if transpose else cost)
+    kept_x, kept_y = [], []
+    for a in range(len(col_of_row)):
+        i, j = (col_of_row[a], a) if transpose else (a, col_of_row[a])
+        if cost[i, j] < match_tolerance:
+            kept_x.append(offsets[i, j, 0])
+            kept_y.append(offsets[i, j, 1])
+    if len(kept_x) < needed:
+        return False, shift
+    shift[0] = np.median(np.array(kept_x))
+    shift[1] = np.median(np.array(kept_y))
+    return True, shift
 
 
 _FAR = 1e6

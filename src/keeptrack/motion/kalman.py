@@ -195,10 +195,22 @@ class _ConstantVelocityKalman:
         """Advance every track one time step: ``x = F x``, ``P = F P F^T + Q``."""
         if len(mean) == 0:
             return mean, cov
-        mean, cov = mean.copy(), cov.copy()
+        mean, cov = self._limit_velocity(mean).copy(), cov.copy()
         rows = np.arange(len(mean))
         predict_inplace(mean, cov, rows, self.process_std(mean), self._velocity_dims)
         return mean, cov
+
+    def predict_mean(self, mean: np.ndarray) -> np.ndarray:
+        """The states one step ahead without their covariance: a cheap look-ahead that leaves
+        the tracks as they are (:meth:`predict` gives the same mean)."""
+        mean = self._limit_velocity(mean).copy()
+        k = self._velocity_dims
+        mean[:, :k] += mean[:, self.ndim_state - k :]
+        return mean
+
+    def _limit_velocity(self, mean: np.ndarray) -> np.ndarray:
+        """Hook for filters that must clamp a velocity before predicting."""
+        return mean
 
     def project(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Measurement-space mean ``(N, 4)`` and innovation covariance ``(N, 4, 4)``."""
@@ -253,7 +265,14 @@ class _ConstantVelocityKalman:
         """
         if len(mean) == 0:
             return mean, cov
-        jac = self._affine_jacobian(np.asarray(warp, dtype=np.float64))
+        warp = np.asarray(warp, dtype=np.float64)
+        if np.array_equal(warp[:, :2], np.eye(2)):
+            # A pure translation (what box-based estimates give every frame) moves the centres
+            # and leaves velocities, sizes and the covariance as they are.
+            new_mean = mean.copy()
+            new_mean[:, :2] += warp[:, 2]
+            return new_mean, cov
+        jac = self._affine_jacobian(warp)
         new_mean = mean @ jac.T
         new_mean[:, :2] += warp[:, 2]
         return new_mean, jac @ cov @ jac.T
@@ -354,13 +373,13 @@ class KalmanXYSR(_ConstantVelocityKalman):
     def measurement_std(self, mean: np.ndarray) -> np.ndarray:
         return np.sqrt(np.broadcast_to(self._measurement_var, (len(mean), 4)))
 
-    def predict(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _limit_velocity(self, mean: np.ndarray) -> np.ndarray:
         if len(mean):
             shrinking = mean[:, 6] + mean[:, 2] <= 0
             if shrinking.any():
                 mean = mean.copy()
                 mean[shrinking, 6] = 0.0
-        return super().predict(mean, cov)
+        return mean
 
     def _size_scaling(self, scale: float) -> list[tuple[int, float]]:
         return [(2, scale**2), (6, scale**2)]

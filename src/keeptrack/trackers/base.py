@@ -334,8 +334,7 @@ class BaseTracker(ABC):
         rows = np.flatnonzero((t["state"] == TRACKED) & (t["last_frame"] == self.frame_id - 1))
         if len(rows) == 0:
             return np.empty((0, 4))
-        mean, _ = self.kalman.predict(t["mean"][rows].copy(), t["cov"][rows].copy())
-        xyxy = self.kalman.to_xyxy(mean)
+        xyxy = self.kalman.to_xyxy(self.kalman.predict_mean(t["mean"][rows]))
         if not self._oriented:
             return xyxy
         # Oriented tracks: the hull of the rotated box, as detections' ``xyxy`` holds.
