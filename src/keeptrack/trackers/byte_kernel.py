@@ -21,13 +21,14 @@ import numpy as np
 from numba import njit
 
 from keeptrack.association.assignment import assign
+from keeptrack.geometry import _EPS
 from keeptrack.motion.kalman import predict_inplace, update_inplace, xyah_std, xywh_std
 from keeptrack.trackers.tracks import LOST, TENTATIVE, TRACKED
 
 #: Motion models the kernel knows, by the ``model`` argument.
 XYAH, XYWH = 0, 1
-_EPS = 1e-9  # as keeptrack.geometry
-_DUPLICATE_IOU = 0.85  # as ByteTrackTracker
+#: Tracked/lost pairs overlapping more than this are one object twice (ByteTrack reference).
+DUPLICATE_IOU = 0.85
 
 
 @njit(cache=True)
@@ -148,7 +149,7 @@ def _duplicates(state, boxes, duration) -> np.ndarray:
     iou = _iou_matrix(boxes[active], boxes[lost])
     for a in range(len(active)):
         for b in range(len(lost)):
-            if iou[a, b] > _DUPLICATE_IOU:
+            if iou[a, b] > DUPLICATE_IOU:
                 older_active = duration[active[a]] > duration[lost[b]]
                 drop[lost[b] if older_active else active[a]] = True
     return drop

@@ -51,10 +51,9 @@ from keeptrack.geometry import pairwise_iou
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYAH
 from keeptrack.trackers.base import BaseTracker, check_range, frames_from_buffer
-from keeptrack.trackers.byte_kernel import XYAH, byte_step
+from keeptrack.trackers.byte_kernel import DUPLICATE_IOU, XYAH, byte_step
 from keeptrack.trackers.tracks import LOST, TENTATIVE, TRACKED
 
-_DUPLICATE_IOU = 0.85
 #: Track columns the compiled step reads and returns, in its argument order.
 _KERNEL_COLUMNS = (
     "track_id",
@@ -418,7 +417,7 @@ class ByteTrackTracker(BaseTracker):
         if len(active) == 0 or len(lost) == 0:
             return
         boxes = self._predicted_boxes()
-        pairs = np.argwhere(pairwise_iou(boxes[active], boxes[lost]) > _DUPLICATE_IOU)
+        pairs = np.argwhere(pairwise_iou(boxes[active], boxes[lost]) > DUPLICATE_IOU)
         if len(pairs) == 0:
             return
         duration = t["last_frame"] - t["start_frame"]
