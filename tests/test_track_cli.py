@@ -225,3 +225,18 @@ def test_every_tracker_runs_from_the_cli(mot15_dir, tmp_path, tracker):
     )
     assert result.exit_code == 0, result.output
     assert read_mot_file(tmp_path / "r.txt")[:, 0].max() <= 10
+
+
+def test_summary_keeps_the_first_update_apart_from_tracking_speed():
+    from rich.console import Console
+
+    from keeptrack.cli.track import summary_table
+    from keeptrack.pipeline import RunResult
+
+    result = RunResult(frames=101)
+    result.seconds.update({"warm-up": 18.0, "track": 0.1})
+    console = Console(record=True, width=200)
+    console.print(summary_table(result, []))
+    text = console.export_text()
+    assert "1000.0 fps" in text  # 100 frames after the warm-up frame in 0.1 s
+    assert "compiled its step" in text

@@ -160,6 +160,8 @@ def summary_table(result: RunResult, written: list[Path]) -> Table:
         if result.seconds[s] > 0
     )
     table.add_row("time", split)
+    if result.seconds["warm-up"] > 1.0:
+        table.add_row("warm-up", "the tracker's first update compiled its step (once; cached)")
     for path in written:
         table.add_row("wrote", str(path))
     return table
