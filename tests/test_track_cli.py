@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 import supervision as sv
+from rich.console import Console
 from typer.testing import CliRunner
 
 import keeptrack.cli.track as track_cli
@@ -15,6 +16,7 @@ from keeptrack.cli.main import app
 from keeptrack.detectors import create_detector
 from keeptrack.eval import evaluate_mot_sequences
 from keeptrack.io.mot import read_mot_file
+from keeptrack.pipeline import RunResult
 from keeptrack.synthetic import SyntheticScene
 
 
@@ -228,15 +230,10 @@ def test_every_tracker_runs_from_the_cli(mot15_dir, tmp_path, tracker):
 
 
 def test_summary_keeps_the_first_update_apart_from_tracking_speed():
-    from rich.console import Console
-
-    from keeptrack.cli.track import summary_table
-    from keeptrack.pipeline import RunResult
-
     result = RunResult(frames=101)
     result.seconds.update({"warm-up": 18.0, "track": 0.1})
     console = Console(record=True, width=200)
-    console.print(summary_table(result, []))
+    console.print(track_cli.summary_table(result, []))
     text = console.export_text()
     assert "1000.0 fps" in text  # 100 frames after the warm-up frame in 0.1 s
     assert "compiled its step" in text
