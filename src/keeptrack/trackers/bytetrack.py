@@ -390,16 +390,17 @@ class ByteTrackTracker(BaseTracker):
             self._kernel_model,
             self.kalman.std_weight_position,
             self.kalman.std_weight_velocity,
-            self.low_conf_det_threshold,
-            self.high_conf_det_threshold,
-            self.track_activation_threshold,
-            1.0 - self.minimum_iou_threshold,
-            1.0 - self.second_iou_threshold,
-            1.0 - self.unconfirmed_iou_threshold,
-            self.fuse_score,
-            self.class_aware,
-            self.minimum_consecutive_frames,
-            self.max_time_lost,
+            # Plain float / int / bool: a new argument type would compile the step again.
+            float(self.low_conf_det_threshold),
+            float(self.high_conf_det_threshold),
+            float(self.track_activation_threshold),
+            float(1.0 - self.minimum_iou_threshold),
+            float(1.0 - self.second_iou_threshold),
+            float(1.0 - self.unconfirmed_iou_threshold),
+            bool(self.fuse_score),
+            bool(self.class_aware),
+            int(self.minimum_consecutive_frames),
+            int(self.max_time_lost),
         )
         t.set_length(n)
         return det_index, track_id
