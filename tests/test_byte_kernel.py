@@ -67,3 +67,22 @@ def test_more_tracks_than_the_initial_storage(use_kernel):
     assert first[:, 4].tolist() == list(range(1, 301))
     assert second[:, 4].tolist() == list(range(1, 301))
     assert len(tracker.tracks) == 300
+
+
+def test_compiled_step_equals_numpy_step_after_rotating_camera_warps(mot17_val_half):
+    """A rotating warp couples x and y in the covariance: the general (non-diagonal) update."""
+    fps, frames, _, _ = mot17_val_half["MOT17-10-FRCNN"]
+    angle = 0.002
+    warp = np.array([[np.cos(angle), -np.sin(angle), 1.5], [np.sin(angle), np.cos(angle), -0.5]])
+    trackers = [BoTSORTTracker(frame_rate=fps, cmc=None) for _ in range(2)]
+    trackers[1]._use_kernel = False
+    for frame in frames[:200]:
+        outputs = []
+        for tracker in trackers:
+            tracker.apply_camera_motion(warp)
+            outputs.append(tracker.update(frame))
+        np.testing.assert_array_equal(outputs[0], outputs[1])
+    cov = trackers[0].state_dict()["tracks"]["cov"]
+    assert np.abs(cov[:, 0, 1]).max() > 0  # the coupled path really ran
+    for name, column in trackers[0].state_dict()["tracks"].items():
+        np.testing.assert_array_equal(column, trackers[1].state_dict()["tracks"][name])

@@ -205,7 +205,8 @@ class BaseTracker(ABC):
             raise ValueError(f"warp must be a finite 2x3 affine matrix; got shape {warp.shape}")
         t = self._table
         t["mean"], t["cov"] = self.kalman.apply_affine(t["mean"], t["cov"], warp)
-        t["angle"][:, 0] += np.arctan2(warp[1, 0], warp[0, 0])
+        if self._oriented:  # axis-aligned trackers keep their (unused) angle columns at zero
+            t["angle"][:, 0] += np.arctan2(warp[1, 0], warp[0, 0])
         self._warp_extra(warp)
 
     def state_dict(self) -> dict[str, Any]:
