@@ -11,7 +11,7 @@ It is the same algorithm, step for step and bit for bit, as
 reference and the path for what this kernel does not cover (oriented boxes, appearance
 features). The Kalman arithmetic and the assignment solver are shared compiled functions; the
 few elementwise formulas repeated here (box conversions, IoU, score fusion) are written in
-the same operation order as their NumPy versions. ``tests/test_byte_kernel.py`` checks that
+the same operation order as their NumPy versions. ``tests/test_compiled_steps.py`` checks that
 both paths give identical tracks on MOT17.
 """
 
@@ -77,7 +77,8 @@ def _area(box: np.ndarray) -> float:
 
 
 @njit(cache=True)
-def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of every ``xyxy`` box in ``a`` with every one in ``b``, as ``geometry.box_iou``."""
     area_a = np.array([_area(box) for box in a])
     area_b = np.array([_area(box) for box in b])
     out = np.empty((len(a), len(b)))
@@ -92,7 +93,7 @@ def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def _cost(iou, rows, cols, dets, confidence, fuse, class_aware, track_class, det_class):
+def pair_costs(iou, rows, cols, dets, confidence, fuse, class_aware, track_class, det_class):
     """``1 - IoU`` of ``rows`` x ``cols`` (optionally score-fused), cross-class pairs ``inf``."""
     cost = np.empty((len(rows), len(cols)))
     for a in range(len(rows)):
@@ -107,7 +108,7 @@ def _cost(iou, rows, cols, dets, confidence, fuse, class_aware, track_class, det
 
 
 @njit(cache=True)
-def _unmatched(assignment: np.ndarray, size: int) -> np.ndarray:
+def unmatched(assignment: np.ndarray, size: int) -> np.ndarray:
     """Mask of the ``size`` columns that ``assignment`` (column per row, -1 for none) left."""
     free = np.ones(size, np.bool_)
     for column in assignment:
@@ -117,7 +118,9 @@ def _unmatched(assignment: np.ndarray, size: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def _confirm(rows, state, track_id, next_id):
+def confirm(rows, state, track_id, next_id):
+    """Mark ``rows`` tracked, handing ids (in row order) to those confirmed for the first time;
+    returns the next free id (as ``BaseTracker._confirm``)."""
     for r in rows:
         state[r] = TRACKED
         if track_id[r] < 0:
@@ -146,7 +149,7 @@ def _duplicates(state, boxes, duration) -> np.ndarray:
     drop = np.zeros(len(state), np.bool_)
     if len(active) == 0 or len(lost) == 0:
         return drop
-    iou = _iou_matrix(boxes[active], boxes[lost])
+    iou = iou_matrix(boxes[active], boxes[lost])
     for a in range(len(active)):
         for b in range(len(lost)):
             if iou[a, b] > DUPLICATE_IOU:
@@ -156,7 +159,7 @@ def _duplicates(state, boxes, duration) -> np.ndarray:
 
 
 @njit(cache=True)
-def _compact(columns, removed) -> int:
+def compact(columns, removed) -> int:
     """Move the rows not ``removed`` to the front, in order; returns how many there are."""
     size = 0
     for r in range(len(removed)):
@@ -223,15 +226,17 @@ def byte_step(
     predict_inplace(mean, cov, pool, std, 4)
 
     # One IoU matrix (all tracks x usable boxes) serves all three associations.
-    iou = _iou_matrix(_to_xyxy(mean, n, model), xyxy[candidates])
-    first = _cost(iou, pool, high_c, high, confidence, fuse, class_aware, class_id, det_class)
+    iou = iou_matrix(_to_xyxy(mean, n, model), xyxy[candidates])
+    first = pair_costs(iou, pool, high_c, high, confidence, fuse, class_aware, class_id, det_class)
     m1 = assign(first, first_limit)
     remaining = pool[(m1 < 0) & (state[pool] == TRACKED)]
-    second = _cost(iou, remaining, low_c, low, confidence, False, class_aware, class_id, det_class)
+    second = pair_costs(
+        iou, remaining, low_c, low, confidence, False, class_aware, class_id, det_class
+    )
     m2 = assign(second, second_limit)
-    high_free = _unmatched(m1, len(high_c))
+    high_free = unmatched(m1, len(high_c))
     high_rest_c, high_rest = high_c[high_free], high[high_free]
-    third = _cost(
+    third = pair_costs(
         iou, tentative, high_rest_c, high_rest, confidence, fuse, class_aware, class_id, det_class
     )
     m3 = assign(third, third_limit)
@@ -247,9 +252,9 @@ def byte_step(
         last_frame[rows[k]] = frame_id
         hits[rows[k]] += 1
         det_index[rows[k]] = dets[k]
-    next_id = _confirm(matched_pool, state, track_id, next_id)
+    next_id = confirm(matched_pool, state, track_id, next_id)
     confirmed = matched_tentative[hits[matched_tentative] >= minimum_consecutive_frames]
-    next_id = _confirm(confirmed, state, track_id, next_id)
+    next_id = confirm(confirmed, state, track_id, next_id)
     for r in remaining[m2 < 0]:
         state[r] = LOST
 
@@ -257,9 +262,9 @@ def byte_step(
     # remaining high boxes that score enough.
     removed = (state[:n] == LOST) & (frame_id - last_frame[:n] > max_time_lost)
     removed[tentative[m3 < 0]] = True
-    spawn = high_rest[_unmatched(m3, len(high_rest))]
+    spawn = high_rest[unmatched(m3, len(high_rest))]
     spawn = spawn[confidence[spawn] >= activation_threshold]
-    size = _compact(columns, removed)
+    size = compact(columns, removed)
     measurement = _to_measurement(xyxy, spawn, model)
     initial = _noise(
         measurement, np.arange(len(spawn)), model, 2 * std_position, 10 * std_velocity, 1e-2
@@ -276,11 +281,11 @@ def byte_step(
         for j in range(8):
             cov[r, j, j] = initial[k, j] * initial[k, j]
     if frame_id == 1 or minimum_consecutive_frames <= 1:
-        next_id = _confirm(np.arange(size, size + len(spawn)), state, track_id, next_id)
+        next_id = confirm(np.arange(size, size + len(spawn)), state, track_id, next_id)
     size += len(spawn)
 
     duration = last_frame[:size] - start_frame[:size]
     drop = _duplicates(state[:size], _to_xyxy(mean, size, model), duration)
-    n = _compact(columns, drop)
+    n = compact(columns, drop)
     reported = np.flatnonzero((state[:n] == TRACKED) & (last_frame[:n] == frame_id))
     return n, next_id, det_index[reported], track_id[reported]

@@ -35,7 +35,22 @@ from keeptrack.detections import DetectionArrays
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYSR
 from keeptrack.trackers.base import BaseTracker, frames_from_buffer
+from keeptrack.trackers.sort_kernel import sort_step
 from keeptrack.trackers.tracks import LOST, TENTATIVE
+
+#: Track columns the compiled step reads and updates, in its argument order.
+_KERNEL_COLUMNS = (
+    "track_id",
+    "state",
+    "mean",
+    "cov",
+    "score",
+    "class_id",
+    "start_frame",
+    "last_frame",
+    "hits",
+    "det_index",
+)
 
 
 class SORTTracker(BaseTracker):
@@ -78,7 +93,14 @@ class SORTTracker(BaseTracker):
     def _max_skipped_frames(self) -> int:
         return self.max_age + 1
 
+    #: Whether axis-aligned frames run as one compiled call
+    #: (:mod:`keeptrack.trackers.sort_kernel`); the step below is the same algorithm and serves
+    #: oriented boxes (tests switch this off to compare the two).
+    _use_kernel = True
+
     def _step(self, detections: DetectionArrays, frame: np.ndarray | None):
+        if self._use_kernel and not self._oriented:
+            return self._compiled_step(detections)
         t = self._table
         t["mean"], t["cov"] = self.kalman.predict(t["mean"], t["cov"])
 
@@ -104,3 +126,29 @@ class SORTTracker(BaseTracker):
         alive = (self.frame_id - t["last_frame"] <= self.max_age) & (matched_now | ~tentative)
         t.keep(alive)
         return reported
+
+    def _compiled_step(self, detections: DetectionArrays) -> tuple[np.ndarray, np.ndarray]:
+        t = self._table
+        t.reserve(len(detections))
+        storage = t.storage
+        any_state = np.zeros((1, self.kalman.ndim_state))  # SORT's noise is state-independent
+        n, self._next_id, det_index, track_id = sort_step(
+            tuple(storage[name] for name in _KERNEL_COLUMNS),
+            len(t),
+            np.ascontiguousarray(detections.xyxy),
+            np.ascontiguousarray(detections.confidence),
+            np.ascontiguousarray(detections.class_id),
+            self.frame_id,
+            self._next_id,
+            self.kalman.process_std(any_state)[0],
+            self.kalman.measurement_std(any_state)[0],
+            self.kalman.initial_std(any_state)[0],
+            # Plain float / int / bool: a new argument type would compile the step again.
+            float(self.track_activation_threshold),
+            float(1.0 - self.minimum_iou_threshold),
+            bool(self.class_aware),
+            int(self.minimum_consecutive_frames),
+            int(self.max_age),
+        )
+        t.set_length(n)
+        return det_index, track_id

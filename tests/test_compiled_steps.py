@@ -1,11 +1,11 @@
-"""The compiled BYTE step must be the readable NumPy step, bit for bit, on real data."""
+"""The compiled BYTE and SORT steps must be the readable NumPy steps, bit for bit, on real data."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from keeptrack import BoTSORTTracker, ByteTrackTracker
+from keeptrack import BoTSORTTracker, ByteTrackTracker, SORTTracker
 
 
 def run(tracker, frames):
@@ -86,3 +86,23 @@ def test_compiled_step_equals_numpy_step_after_rotating_camera_warps(mot17_val_h
     assert np.abs(cov[:, 0, 1]).max() > 0  # the coupled path really ran
     for name, column in trackers[0].state_dict()["tracks"].items():
         np.testing.assert_array_equal(column, trackers[1].state_dict()["tracks"][name])
+
+
+@pytest.mark.parametrize("sequence", ["MOT17-04-FRCNN", "MOT17-13-FRCNN"])
+def test_compiled_sort_step_equals_numpy_step_on_mot17(mot17_val_half, sequence):
+    fps, frames, _, _ = mot17_val_half[sequence]
+    assert_same_tracking(
+        lambda: SORTTracker(frame_rate=fps, track_activation_threshold=0.6), frames
+    )
+
+
+def test_compiled_sort_step_equals_numpy_step_class_aware_and_cmc(mot17_val_half):
+    fps, frames, _, _ = mot17_val_half["MOT17-10-FRCNN"]
+    rng = np.random.default_rng(1)
+    two_classes = [np.column_stack([f[:, :5], rng.integers(0, 2, len(f))]) for f in frames]
+    assert_same_tracking(
+        lambda: SORTTracker(
+            frame_rate=fps, class_aware=True, cmc="boxes", minimum_consecutive_frames=1
+        ),
+        two_classes,
+    )
