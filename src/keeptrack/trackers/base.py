@@ -45,6 +45,7 @@ from keeptrack.geometry import (
 from keeptrack.motion.angle import KalmanAngle
 from keeptrack.motion.cmc import CameraMotion, make_cmc
 from keeptrack.motion.kalman import _ConstantVelocityKalman
+from keeptrack.trackers.byte_kernel import TRACK_COLUMNS
 from keeptrack.trackers.tracks import TENTATIVE, TRACKED, TrackState, TrackTable, TrackView
 
 
@@ -419,6 +420,31 @@ class BaseTracker(ABC):
         t["last_frame"][track_rows] = self.frame_id
         t["hits"][track_rows] += 1
         t["det_index"][track_rows] = det_rows
+
+    def _run_compiled_step(
+        self, step: Any, detections: DetectionArrays, *parameters: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Run a compiled frame step (:mod:`keeptrack.trackers.byte_kernel`) on the track table.
+
+        ``step(columns, n, xyxy, confidence, class_id, frame_id, next_id, *parameters)`` updates
+        the columns' storage in place (there is room for one new track per detection) and
+        returns ``(n, next_id, det_index, track_id)``. Parameters must be plain ``float`` /
+        ``int`` / ``bool``: another argument type would compile the step again.
+        """
+        t = self._table
+        t.reserve(len(detections))
+        n, self._next_id, det_index, track_id = step(
+            tuple(t.storage[name] for name in TRACK_COLUMNS),
+            len(t),
+            np.ascontiguousarray(detections.xyxy),
+            np.ascontiguousarray(detections.confidence),
+            np.ascontiguousarray(detections.class_id),
+            self.frame_id,
+            self._next_id,
+            *parameters,
+        )
+        t.set_length(n)
+        return det_index, track_id
 
     def _matched_now(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(det_index, track_id)`` of the given track rows, the tracker's output."""

@@ -25,6 +25,19 @@ from keeptrack.geometry import _EPS
 from keeptrack.motion.kalman import predict_inplace, update_inplace, xyah_std, xywh_std
 from keeptrack.trackers.tracks import LOST, TENTATIVE, TRACKED
 
+#: Track columns a compiled step takes (as one tuple, in this order) and updates in place.
+TRACK_COLUMNS = (
+    "track_id",
+    "state",
+    "mean",
+    "cov",
+    "score",
+    "class_id",
+    "start_frame",
+    "last_frame",
+    "hits",
+    "det_index",
+)
 #: Motion models the kernel knows, by the ``model`` argument.
 XYAH, XYWH = 0, 1
 #: Tracked/lost pairs overlapping more than this are one object twice (ByteTrack reference).
@@ -127,6 +140,38 @@ def confirm(rows, state, track_id, next_id):
             track_id[r] = next_id
             next_id += 1
     return next_id
+
+
+@njit(cache=True)
+def correct(columns, rows, dets, measurement, noise, confidence, frame_id):
+    """Kalman-correct tracks ``rows`` with detections ``dets`` and refresh their bookkeeping
+    (as ``BaseTracker._correct``)."""
+    _, _, mean, cov, score, _, _, last_frame, hits, det_index = columns
+    update_inplace(mean, cov, rows, measurement, noise)
+    for k in range(len(rows)):
+        score[rows[k]] = confidence[dets[k]]
+        last_frame[rows[k]] = frame_id
+        hits[rows[k]] += 1
+        det_index[rows[k]] = dets[k]
+
+
+@njit(cache=True)
+def start_tracks(columns, first, dets, measurement, initial_std, confidence, det_class, frame_id):
+    """Write one tentative track (id -1) per detection ``dets`` into rows ``first``, ``first +
+    1``, ...: zero velocity, diagonal covariance ``initial_std^2`` (as ``BaseTracker._new_tracks``).
+    """
+    track_id, state, mean, cov, score, class_id, start_frame, last_frame, hits, det_index = columns
+    for k in range(len(dets)):
+        r = first + k
+        track_id[r], state[r], score[r] = -1, TENTATIVE, confidence[dets[k]]
+        class_id[r], start_frame[r], last_frame[r] = det_class[dets[k]], frame_id, frame_id
+        hits[r], det_index[r] = 1, dets[k]
+        mean[r] = 0.0
+        cov[r] = 0.0
+        for j in range(measurement.shape[1]):
+            mean[r, j] = measurement[k, j]
+        for j in range(mean.shape[1]):
+            cov[r, j, j] = initial_std[k, j] * initial_std[k, j]
 
 
 @njit(cache=True)
@@ -246,12 +291,7 @@ def byte_step(
     rows = np.concatenate((matched_pool, matched_tentative))
     dets = np.concatenate((high[m1[m1 >= 0]], low[m2[m2 >= 0]], high_rest[m3[m3 >= 0]]))
     noise = _noise(mean, rows, model, std_position, 0.0, 0.1)
-    update_inplace(mean, cov, rows, _to_measurement(xyxy, dets, model), noise)
-    for k in range(len(rows)):
-        score[rows[k]] = confidence[dets[k]]
-        last_frame[rows[k]] = frame_id
-        hits[rows[k]] += 1
-        det_index[rows[k]] = dets[k]
+    correct(columns, rows, dets, _to_measurement(xyxy, dets, model), noise, confidence, frame_id)
     next_id = confirm(matched_pool, state, track_id, next_id)
     confirmed = matched_tentative[hits[matched_tentative] >= minimum_consecutive_frames]
     next_id = confirm(confirmed, state, track_id, next_id)
@@ -269,17 +309,7 @@ def byte_step(
     initial = _noise(
         measurement, np.arange(len(spawn)), model, 2 * std_position, 10 * std_velocity, 1e-2
     )
-    for k in range(len(spawn)):
-        r = size + k
-        track_id[r], state[r], score[r] = -1, TENTATIVE, confidence[spawn[k]]
-        class_id[r], start_frame[r], last_frame[r] = det_class[spawn[k]], frame_id, frame_id
-        hits[r], det_index[r] = 1, spawn[k]
-        mean[r] = 0.0
-        cov[r] = 0.0
-        for j in range(4):
-            mean[r, j] = measurement[k, j]
-        for j in range(8):
-            cov[r, j, j] = initial[k, j] * initial[k, j]
+    start_tracks(columns, size, spawn, measurement, initial, confidence, det_class, frame_id)
     if frame_id == 1 or minimum_consecutive_frames <= 1:
         next_id = confirm(np.arange(size, size + len(spawn)), state, track_id, next_id)
     size += len(spawn)

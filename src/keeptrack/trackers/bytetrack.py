@@ -54,20 +54,6 @@ from keeptrack.trackers.base import BaseTracker, check_range, frames_from_buffer
 from keeptrack.trackers.byte_kernel import DUPLICATE_IOU, XYAH, byte_step
 from keeptrack.trackers.tracks import LOST, TENTATIVE, TRACKED
 
-#: Track columns the compiled step reads and returns, in its argument order.
-_KERNEL_COLUMNS = (
-    "track_id",
-    "state",
-    "mean",
-    "cov",
-    "score",
-    "class_id",
-    "start_frame",
-    "last_frame",
-    "hits",
-    "det_index",
-)
-
 
 class ByteTrackTracker(BaseTracker):
     """ByteTrack (BYTE association) with a batched XYAH Kalman filter.
@@ -376,21 +362,12 @@ class ByteTrackTracker(BaseTracker):
         return self._matched_now(reported)
 
     def _compiled_step(self, detections: DetectionArrays) -> tuple[np.ndarray, np.ndarray]:
-        t = self._table
-        t.reserve(len(detections))
-        storage = t.storage
-        n, self._next_id, det_index, track_id = byte_step(
-            tuple(storage[name] for name in _KERNEL_COLUMNS),
-            len(t),
-            np.ascontiguousarray(detections.xyxy),
-            np.ascontiguousarray(detections.confidence),
-            np.ascontiguousarray(detections.class_id),
-            self.frame_id,
-            self._next_id,
+        return self._run_compiled_step(
+            byte_step,
+            detections,
             self._kernel_model,
             self.kalman.std_weight_position,
             self.kalman.std_weight_velocity,
-            # Plain float / int / bool: a new argument type would compile the step again.
             float(self.low_conf_det_threshold),
             float(self.high_conf_det_threshold),
             float(self.track_activation_threshold),
@@ -402,8 +379,6 @@ class ByteTrackTracker(BaseTracker):
             int(self.minimum_consecutive_frames),
             int(self.max_time_lost),
         )
-        t.set_length(n)
-        return det_index, track_id
 
     def _remove_duplicates(self) -> None:
         """Drop the younger of a tracked/lost pair that overlap almost completely.

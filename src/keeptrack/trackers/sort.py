@@ -38,20 +38,6 @@ from keeptrack.trackers.base import BaseTracker, frames_from_buffer
 from keeptrack.trackers.sort_kernel import sort_step
 from keeptrack.trackers.tracks import LOST, TENTATIVE
 
-#: Track columns the compiled step reads and updates, in its argument order.
-_KERNEL_COLUMNS = (
-    "track_id",
-    "state",
-    "mean",
-    "cov",
-    "score",
-    "class_id",
-    "start_frame",
-    "last_frame",
-    "hits",
-    "det_index",
-)
-
 
 class SORTTracker(BaseTracker):
     """SORT with a batched Kalman filter.
@@ -87,6 +73,15 @@ class SORTTracker(BaseTracker):
             minimum_iou_threshold,
         )
         self.kalman = KalmanXYSR()
+        any_state = np.zeros((1, self.kalman.ndim_state))  # SORT's noise is state-independent
+        self._noise_std = tuple(
+            std(any_state)[0]
+            for std in (
+                self.kalman.process_std,
+                self.kalman.measurement_std,
+                self.kalman.initial_std,
+            )
+        )
         super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
         self.max_age = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
 
@@ -128,27 +123,13 @@ class SORTTracker(BaseTracker):
         return reported
 
     def _compiled_step(self, detections: DetectionArrays) -> tuple[np.ndarray, np.ndarray]:
-        t = self._table
-        t.reserve(len(detections))
-        storage = t.storage
-        any_state = np.zeros((1, self.kalman.ndim_state))  # SORT's noise is state-independent
-        n, self._next_id, det_index, track_id = sort_step(
-            tuple(storage[name] for name in _KERNEL_COLUMNS),
-            len(t),
-            np.ascontiguousarray(detections.xyxy),
-            np.ascontiguousarray(detections.confidence),
-            np.ascontiguousarray(detections.class_id),
-            self.frame_id,
-            self._next_id,
-            self.kalman.process_std(any_state)[0],
-            self.kalman.measurement_std(any_state)[0],
-            self.kalman.initial_std(any_state)[0],
-            # Plain float / int / bool: a new argument type would compile the step again.
+        return self._run_compiled_step(
+            sort_step,
+            detections,
+            *self._noise_std,
             float(self.track_activation_threshold),
             float(1.0 - self.minimum_iou_threshold),
             bool(self.class_aware),
             int(self.minimum_consecutive_frames),
             int(self.max_age),
         )
-        t.set_length(n)
-        return det_index, track_id

@@ -13,8 +13,16 @@ from numba import njit
 
 from keeptrack.association.assignment import assign
 from keeptrack.geometry import _EPS
-from keeptrack.motion.kalman import predict_inplace, update_inplace
-from keeptrack.trackers.byte_kernel import compact, confirm, iou_matrix, pair_costs, unmatched
+from keeptrack.motion.kalman import predict_inplace
+from keeptrack.trackers.byte_kernel import (
+    compact,
+    confirm,
+    correct,
+    iou_matrix,
+    pair_costs,
+    start_tracks,
+    unmatched,
+)
 from keeptrack.trackers.tracks import LOST, TENTATIVE
 
 
@@ -106,26 +114,12 @@ def sort_step(
     matched = rows[match >= 0]
     dets = usable[match[match >= 0]]
     noise = _repeat(measurement_std, len(matched))
-    update_inplace(mean, cov, matched, _xysr_measurements(xyxy, dets), noise)
-    for k in range(len(matched)):
-        score[matched[k]] = confidence[dets[k]]
-        last_frame[matched[k]] = frame_id
-        hits[matched[k]] += 1
-        det_index[matched[k]] = dets[k]
+    correct(columns, matched, dets, _xysr_measurements(xyxy, dets), noise, confidence, frame_id)
 
     spawn = usable[unmatched(match, len(usable))]
     measurement = _xysr_measurements(xyxy, spawn)
-    for k in range(len(spawn)):
-        r = n + k
-        track_id[r], state[r], score[r] = -1, TENTATIVE, confidence[spawn[k]]
-        class_id[r], start_frame[r], last_frame[r] = det_class[spawn[k]], frame_id, frame_id
-        hits[r], det_index[r] = 1, spawn[k]
-        mean[r] = 0.0
-        cov[r] = 0.0
-        for j in range(4):
-            mean[r, j] = measurement[k, j]
-        for j in range(mean.shape[1]):
-            cov[r, j, j] = initial_std[j] * initial_std[j]
+    initial = _repeat(initial_std, len(spawn))
+    start_tracks(columns, n, spawn, measurement, initial, confidence, det_class, frame_id)
     n += len(spawn)
 
     matched_now = last_frame[:n] == frame_id
