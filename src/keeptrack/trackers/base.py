@@ -21,6 +21,10 @@ Three features work the same way for every tracker, so tracker files never menti
   rotated frame (``[cx, cy, w, h]``), an independent :class:`~keeptrack.motion.angle.KalmanAngle`
   tracks the angle, and ``_predicted_boxes`` / ``_detection_boxes`` return ``(N, 5)`` boxes so
   costs use rotated IoU. A tracker decides its box kind on the first non-empty frame.
+
+SORT, ByteTrack and BoT-SORT run each axis-aligned frame without appearance as one Numba call
+(:meth:`BaseTracker._run_compiled_step`, :mod:`keeptrack.trackers.byte_kernel`); their NumPy
+``_step`` is the same algorithm, bit for bit, and serves the other cases.
 """
 
 from __future__ import annotations
