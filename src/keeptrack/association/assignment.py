@@ -13,6 +13,24 @@ from numba import njit
 
 @njit(cache=True)
 def min_cost_matching(cost: np.ndarray) -> np.ndarray:
+    """Exact minimum-cost matching of ``min(R, C)`` pairs in a finite ``(R, C)`` matrix.
+
+    Returns:
+        ``col_of_row``: the column assigned to each row, ``-1`` for the rows left over when
+        there are more rows than columns (the solver runs on the transpose then).
+    """
+    rows, cols = cost.shape
+    if rows <= cols:
+        return _match_every_row(cost)
+    row_of_col = _match_every_row(cost.T.copy())
+    col_of_row = np.full(rows, -1, np.int64)
+    for j in range(cols):
+        col_of_row[row_of_col[j]] = j
+    return col_of_row
+
+
+@njit(cache=True)
+def _match_every_row(cost: np.ndarray) -> np.ndarray:
     """Exact minimum-cost matching of every row of a finite ``(R, C)`` matrix, ``R <= C``.
 
     Shortest augmenting paths with dual variables (Jonker & Volgenant 1987; the rectangular
@@ -121,21 +139,17 @@ def assign(cost: np.ndarray, threshold: float) -> np.ndarray:
     # (R + C) x (R + C) matrix. Rows and columns with no acceptable partner are dropped first.
     live_rows = np.flatnonzero(row_count)
     live_cols = np.flatnonzero(col_count)
-    transpose = len(live_rows) > len(live_cols)
-    if transpose:
-        live_rows, live_cols = live_cols, live_rows
     net_cost = np.zeros((len(live_rows), len(live_cols)))
     for a in range(len(live_rows)):
         for b in range(len(live_cols)):
-            i, j = (live_cols[b], live_rows[a]) if transpose else (live_rows[a], live_cols[b])
-            if cost[i, j] <= threshold:
-                net_cost[a, b] = cost[i, j] - threshold
+            value = cost[live_rows[a], live_cols[b]]
+            if value <= threshold:
+                net_cost[a, b] = value - threshold
     solution = min_cost_matching(net_cost)
     for a in range(len(live_rows)):
         b = solution[a]
-        i, j = (live_cols[b], live_rows[a]) if transpose else (live_rows[a], live_cols[b])
-        if cost[i, j] <= threshold:
-            col_of_row[i] = j
+        if b >= 0 and cost[live_rows[a], live_cols[b]] <= threshold:
+            col_of_row[live_rows[a]] = live_cols[b]
     return col_of_row
 
 

@@ -539,12 +539,11 @@ def _voted_shift(reference, current, needed, match_tolerance, max_shift, max_siz
                 left = np.hypot(offsets[i, j, 0] - best_x, offsets[i, j, 1] - best_y) / h_ref[i]
                 if left < match_tolerance:
                     cost[i, j] = left
-    transpose = n > m
-    col_of_row = min_cost_matching(cost.T.copy() if transpose else cost)
+    col_of_row = min_cost_matching(cost)
     kept_x, kept_y = [], []
-    for a in range(len(col_of_row)):
-        i, j = (col_of_row[a], a) if transpose else (a, col_of_row[a])
-        if cost[i, j] < match_tolerance:
+    for i in range(n):
+        j = col_of_row[i]
+        if j >= 0 and cost[i, j] < match_tolerance:
             kept_x.append(offsets[i, j, 0])
             kept_y.append(offsets[i, j, 1])
     if len(kept_x) < needed:
