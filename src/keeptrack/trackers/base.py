@@ -142,7 +142,11 @@ class BaseTracker(ABC):
         Raises:
             ValueError: On malformed detections, frame or timestamp; tracker state is unchanged.
         """
-        batch = to_detection_arrays(detections)
+        return self._update_batch(to_detection_arrays(detections), frame, timestamp)
+
+    def _update_batch(self, batch: DetectionArrays, frame: Any, timestamp: float | None) -> Any:
+        """:meth:`update` for detections already validated (subclasses that look at them
+        first, e.g. to embed them, pass their batch on instead of validating twice)."""
         frame = validate_frame(frame)
         self._check_box_kind(batch)
         skipped = self._frames_skipped(timestamp)

@@ -99,7 +99,8 @@ class ByteTrackTracker(BaseTracker):
             threshold of 0.25 assumes a person-ReID model.
         class_aware: Only match detections to tracks of the same class.
         cmc: Camera motion compensation: ``None``, a method name (``"sparse_flow"``, ``"orb"``,
-            ``"sift"``, ``"ecc"``) or a :class:`~keeptrack.motion.cmc.CameraMotion` object.
+            ``"sift"``, ``"ecc"``; ``"boxes"`` works without frames) or a
+            :class:`~keeptrack.motion.cmc.CameraMotion` object.
     """
 
     def __init__(
@@ -184,7 +185,7 @@ class ByteTrackTracker(BaseTracker):
         self._det_features = features
         self._first_new_id = self._next_id
         try:
-            return super().update(detections, frame, timestamp)
+            return self._update_batch(batch, frame, timestamp)
         finally:
             self._det_features = None
 

@@ -162,7 +162,7 @@ class DeepSORTTracker(BaseTracker):
             self._feature_dim = features.shape[1]
         self._features = features
         try:
-            return super().update(detections, frame, timestamp)
+            return self._update_batch(batch, frame, timestamp)
         finally:
             self._features = None
 
