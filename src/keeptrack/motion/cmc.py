@@ -36,6 +36,7 @@ import numpy as np
 from numba import njit
 
 from keeptrack.association.assignment import min_cost_matching
+from keeptrack.validation import check_range
 
 IDENTITY = np.eye(2, 3)
 
@@ -373,19 +374,15 @@ class BoxMotion:
         min_fraction: float = 0.3,
         max_size_ratio: float = 1.25,
     ) -> None:
-        checks = (
+        for name, value, low, high in (
             ("min_score", min_score, 0.0, 1.0),
             ("match_tolerance", match_tolerance, 1e-9, None),
             ("max_shift", max_shift, 1e-9, None),
             ("min_pairs", min_pairs, 1, None),
             ("min_fraction", min_fraction, 0.0, 1.0),
             ("max_size_ratio", max_size_ratio, 1.0, None),
-        )
-        for name, value, low, high in checks:
-            bad = isinstance(value, bool) or not isinstance(value, (int, float, np.number))
-            if bad or not np.isfinite(value) or value < low or (high is not None and value > high):
-                bounds = f"[{low}, {'inf' if high is None else high}]"
-                raise ValueError(f"BoxMotion {name} must be a number in {bounds}; got {value!r}")
+        ):
+            check_range(f"BoxMotion {name}", value, low, high)
         self.min_score = float(min_score)
         self.match_tolerance = float(match_tolerance)
         self.max_shift = float(max_shift)

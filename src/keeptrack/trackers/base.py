@@ -51,22 +51,7 @@ from keeptrack.motion.cmc import CameraMotion, make_cmc
 from keeptrack.motion.kalman import _ConstantVelocityKalman
 from keeptrack.trackers.byte_kernel import TRACK_COLUMNS
 from keeptrack.trackers.tracks import TENTATIVE, TRACKED, TrackState, TrackTable, TrackView
-
-
-def check_range(
-    name: str, value: float, low: float | None = None, high: float | None = None
-) -> float:
-    """Validate one numeric constructor argument; the message names it and the allowed range."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise ValueError(f"{name} must be a number; got {value!r}")
-    if (
-        not math.isfinite(value)
-        or (low is not None and value < low)
-        or (high is not None and value > high)
-    ):
-        bounds = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
-        raise ValueError(f"{name} must be a finite number in {bounds}; got {value!r}")
-    return value
+from keeptrack.validation import check_range
 
 
 def frames_from_buffer(lost_track_buffer: float, frame_rate: float) -> int:

@@ -50,9 +50,10 @@ from keeptrack.detections import DetectionArrays, to_detection_arrays
 from keeptrack.geometry import pairwise_iou
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYAH
-from keeptrack.trackers.base import BaseTracker, check_range, frames_from_buffer
+from keeptrack.trackers.base import BaseTracker, frames_from_buffer
 from keeptrack.trackers.byte_kernel import DUPLICATE_IOU, XYAH, byte_step
 from keeptrack.trackers.tracks import LOST, TENTATIVE, TRACKED
+from keeptrack.validation import check_range
 
 
 class ByteTrackTracker(BaseTracker):

@@ -58,8 +58,9 @@ from keeptrack.association import iou_distance, linear_assignment
 from keeptrack.detections import DetectionArrays, to_detection_arrays
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import CHI2_95, KalmanXYAH
-from keeptrack.trackers.base import BaseTracker, check_range, frames_from_buffer
+from keeptrack.trackers.base import BaseTracker, frames_from_buffer
 from keeptrack.trackers.tracks import TrackState
+from keeptrack.validation import check_range
 
 
 class DeepSORTTracker(BaseTracker):

@@ -57,8 +57,9 @@ from keeptrack.detections import DetectionArrays
 from keeptrack.geometry import align_xywhr, xywh_to_xyxy, xyxy_to_xywh
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYSR
-from keeptrack.trackers.base import BaseTracker, check_range, frames_from_buffer
+from keeptrack.trackers.base import BaseTracker, frames_from_buffer
 from keeptrack.trackers.tracks import TrackState
+from keeptrack.validation import check_range
 
 _TENTATIVE, _TRACKED, _LOST = (int(s) for s in TrackState)
 
