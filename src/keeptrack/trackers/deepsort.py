@@ -159,13 +159,14 @@ class DeepSORTTracker(BaseTracker):
         else:
             masks = getattr(batch.source, "mask", None)
             features = detection_features(self._model(len(batch)), frame, batch.xyxy, None, masks)
-        if len(features):
-            self._feature_dim = features.shape[1]
         self._features = features
         try:
-            return self._update_batch(batch, frame, timestamp)
+            out = self._update_batch(batch, frame, timestamp)
         finally:
             self._features = None
+        if len(features):  # only once the frame went through: bad input changes no state
+            self._feature_dim = features.shape[1]
+        return out
 
     def reset(self) -> None:
         """Forget every track, the feature galleries, and restart ids at 1."""
