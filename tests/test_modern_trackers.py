@@ -215,6 +215,39 @@ def test_cmc_improves_tracking_on_a_moving_camera(mot15_dir):
     assert np.mean(with_cmc["HOTA"]) > np.mean(without["HOTA"]) + 0.005
 
 
+@pytest.mark.parametrize("cmc", ["sparse_flow", "orb", "ecc", "auto"])
+def test_state_dict_resumes_pixel_cmc_identically(mot15_dir, cmc):
+    """A stream stopped mid-pan resumes exactly: the saved state holds the CMC's last frame."""
+    root = mot15_dir / "ETH-Sunnyday"
+    files = sorted((root / "img1").glob("*.jpg"))[:24]
+    dets = detections_by_frame(read_mot_file(root / "det" / "det_frcnn_sort.txt"), len(files))
+    images = [cv2.imread(str(f)) for f in files]
+    straight = BoTSORTTracker(frame_rate=14, cmc=cmc)
+    expected = [straight.update(d, frame=im) for d, im in zip(dets, images, strict=True)]
+    first = BoTSORTTracker(frame_rate=14, cmc=cmc)
+    for d, im in zip(dets[:12], images[:12], strict=True):
+        first.update(d, frame=im)
+    resumed = BoTSORTTracker(frame_rate=14, cmc=cmc)
+    resumed.load_state_dict(first.state_dict())
+    for d, im, want in zip(dets[12:], images[12:], expected[12:], strict=True):
+        np.testing.assert_array_equal(resumed.update(d, frame=im), want)
+    # Outputs are detection boxes; the Kalman states show whether a warp was skipped.
+    np.testing.assert_array_equal(
+        resumed.state_dict()["tracks"]["mean"], straight.state_dict()["tracks"]["mean"]
+    )
+
+
+def test_state_dict_resumes_precomputed_warps_where_they_stopped():
+    warps = np.tile(np.eye(2, 3), (4, 1, 1))
+    warps[:, 0, 2] = [1.0, 2.0, 3.0, 4.0]
+    first = SORTTracker(cmc=PrecomputedWarps(warps), minimum_consecutive_frames=1)
+    for frame in range(2):
+        first.update(walking(frame), frame=np.zeros((8, 8, 3), np.uint8))
+    resumed = SORTTracker(cmc=PrecomputedWarps(warps), minimum_consecutive_frames=1)
+    resumed.load_state_dict(first.state_dict())
+    assert resumed.cmc.estimate(None, np.empty((0, 4)))[0, 2] == 3.0
+
+
 # --- MOT17 accuracy floors -------------------------------------------------------------------
 @pytest.mark.parametrize(("cls", "floor"), [(OCSORTTracker, 0.674), (BoTSORTTracker, 0.680)])
 def test_mot17_val_half_floor(score_mot17, cls, floor):

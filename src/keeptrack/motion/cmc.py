@@ -69,6 +69,26 @@ class CameraMotion(Protocol):
         ...
 
 
+def motion_state(cmc: Any) -> dict[str, Any] | None:
+    """What a camera-motion object remembers between frames, or ``None`` if it cannot say.
+
+    Why: a tracker's ``state_dict()`` must resume a stream identically, and pixel-based CMC
+    compares each frame with the previous one. The classes here expose ``state_dict`` /
+    ``load_state_dict``; a user's own estimator that does not is simply not saved.
+    """
+    save = getattr(cmc, "state_dict", None)
+    return save() if callable(save) else None
+
+
+def load_motion_state(cmc: Any, state: dict[str, Any] | None) -> None:
+    """Restore what :func:`motion_state` saved; a missing state resets the estimator."""
+    load = getattr(cmc, "load_state_dict", None)
+    if state is not None and callable(load):
+        load(state)
+    elif cmc is not None:
+        cmc.reset()
+
+
 class CMC:
     """Global camera motion between consecutive frames, estimated with OpenCV.
 
@@ -115,6 +135,24 @@ class CMC:
         """Forget the previous frame; the next call returns the identity."""
         self._previous: dict[str, Any] | None = None
         self._size: tuple[int, int] | None = None
+
+    def state_dict(self) -> dict[str, Any]:
+        """The previous frame's prepared image and mask (features are recomputed on load)."""
+        previous = self._previous
+        return {
+            "grey": None if previous is None else previous["grey"].copy(),
+            "mask": None if previous is None else previous["mask"].copy(),
+            "size": self._size,
+            "warned": self._warned,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Resume from :meth:`state_dict`: the next frame is compared with the saved one."""
+        self.reset()
+        self._size = None if state["size"] is None else tuple(state["size"])
+        self._warned = bool(state["warned"])
+        if state["grey"] is not None:
+            self._previous = self._describe(np.asarray(state["grey"]), np.asarray(state["mask"]))
 
     def estimate(self, frame: np.ndarray | None, boxes: np.ndarray) -> np.ndarray:
         """Warp from the previous frame to ``frame``, in full-resolution pixel coordinates.
@@ -282,6 +320,14 @@ class PrecomputedWarps:
         """Rewind to the first frame."""
         self._index = 0
 
+    def state_dict(self) -> dict[str, Any]:
+        """How many warps have been replayed."""
+        return {"index": self._index}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue the replay where :meth:`state_dict` was taken."""
+        self._index = int(state["index"])
+
     def estimate(self, frame: np.ndarray | None, boxes: np.ndarray) -> np.ndarray:
         """The next stored warp (``frame`` and ``boxes`` are not needed)."""
         del frame, boxes
@@ -397,6 +443,15 @@ class BoxMotion:
     def reset(self) -> None:
         """Forget the previous frame's boxes; the next call without predictions is the identity."""
         self._previous: np.ndarray | None = None
+
+    def state_dict(self) -> dict[str, Any]:
+        """The previous frame's boxes (only used when called without predictions)."""
+        return {"previous": None if self._previous is None else self._previous.copy()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Resume from :meth:`state_dict`."""
+        previous = state["previous"]
+        self._previous = None if previous is None else np.asarray(previous, dtype=np.float64)
 
     def estimate(
         self,
@@ -584,6 +639,20 @@ class FrameOrBoxMotion:
         self.frames.reset()
         self.boxes.reset()
         self._had_frame = False
+
+    def state_dict(self) -> dict[str, Any]:
+        """Both estimators' states and whether the last call had a frame."""
+        return {
+            "frames": self.frames.state_dict(),
+            "boxes": self.boxes.state_dict(),
+            "had_frame": self._had_frame,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Resume from :meth:`state_dict`."""
+        self.frames.load_state_dict(state["frames"])
+        self.boxes.load_state_dict(state["boxes"])
+        self._had_frame = bool(state["had_frame"])
 
     def estimate(
         self,

@@ -47,7 +47,7 @@ from keeptrack.geometry import (
     xyxy_to_xywh,
 )
 from keeptrack.motion.angle import KalmanAngle
-from keeptrack.motion.cmc import CameraMotion, make_cmc
+from keeptrack.motion.cmc import CameraMotion, load_motion_state, make_cmc, motion_state
 from keeptrack.motion.kalman import _ConstantVelocityKalman
 from keeptrack.trackers.byte_kernel import TRACK_COLUMNS
 from keeptrack.trackers.tracks import TENTATIVE, TRACKED, TrackState, TrackTable, TrackView
@@ -212,6 +212,7 @@ class BaseTracker(ABC):
             "oriented": self._oriented,
             "tracks": self._table.state_dict(),
             "extra": copy.deepcopy(self._extra_state()),
+            "cmc": copy.deepcopy(motion_state(self.cmc)),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -222,6 +223,7 @@ class BaseTracker(ABC):
         self._last_timestamp = state["last_timestamp"]
         self._oriented = state.get("oriented")
         self._load_extra_state(copy.deepcopy(state.get("extra", {})))
+        load_motion_state(self.cmc, copy.deepcopy(state.get("cmc")))
 
     @classmethod
     def parameter_names(cls) -> list[str]:
