@@ -50,6 +50,8 @@ def test_compiled_step_equals_numpy_step_with_other_thresholds(mot17_val_half):
             fuse_score=False,
             lost_track_buffer=5,
             minimum_iou_threshold=0.3,
+            promote_iou_threshold=0.6,
+            promote_score_threshold=0.3,
         ),
         frames,
     )

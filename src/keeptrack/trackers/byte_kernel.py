@@ -216,6 +216,21 @@ def compact(columns, removed) -> int:
 
 
 @njit(cache=True)
+def _high_boxes(scores, iou, pool, high_threshold, promote_iou, promote_score):
+    """Candidates for the first association: high scores, and boxes promoted by overlapping a
+    tracked or lost track's prediction (as ``ByteTrackTracker._high_boxes``)."""
+    high = scores > high_threshold
+    for c in range(len(scores)):
+        if high[c] or scores[c] < promote_score:
+            continue
+        for r in pool:
+            if iou[r, c] > promote_iou:
+                high[c] = True
+                break
+    return high
+
+
+@njit(cache=True)
 def byte_step(
     columns,
     n,
@@ -233,6 +248,8 @@ def byte_step(
     first_limit,
     second_limit,
     third_limit,
+    promote_iou,
+    promote_score,
     fuse,
     class_aware,
     minimum_consecutive_frames,
@@ -245,7 +262,8 @@ def byte_step(
     <keeptrack.trackers.tracks.TrackTable.storage>`, with room for ``n`` rows plus one per
     detection), and ``n``, the number of live rows; the frame's validated detections; the
     counters; and the tracker's parameters, association limits given as costs
-    (``1 - IoU threshold``). Removed rows are compacted away and new tracks appended.
+    (``1 - IoU threshold``; ``promote_iou`` is ``inf`` when promotion is off). Removed rows
+    are compacted away and new tracks appended.
 
     Returns:
         ``(n, next_id, det_index, track_id)``: the new number of live rows, the next free id,
@@ -255,9 +273,6 @@ def byte_step(
     live = state[:n]
     candidates = np.flatnonzero(confidence > low_threshold)
     cand_conf = confidence[candidates]
-    high_c = np.flatnonzero(cand_conf > high_threshold)
-    low_c = np.flatnonzero(cand_conf < high_threshold)
-    high, low = candidates[high_c], candidates[low_c]
     pool = np.flatnonzero(live != TENTATIVE)
     tentative = np.flatnonzero(live == TENTATIVE)
 
@@ -272,6 +287,10 @@ def byte_step(
 
     # One IoU matrix (all tracks x usable boxes) serves all three associations.
     iou = iou_matrix(_to_xyxy(mean, n, model), xyxy[candidates])
+    is_high = _high_boxes(cand_conf, iou, pool, high_threshold, promote_iou, promote_score)
+    high_c = np.flatnonzero(is_high)
+    low_c = np.flatnonzero(~is_high & (cand_conf < high_threshold))
+    high, low = candidates[high_c], candidates[low_c]
     first = pair_costs(iou, pool, high_c, high, confidence, fuse, class_aware, class_id, det_class)
     m1 = assign(first, first_limit)
     remaining = pool[(m1 < 0) & (state[pool] == TRACKED)]
