@@ -16,10 +16,14 @@ MOTChallenge submissions; those rows are not online tracking.
 The split has no frames, so pixel-based camera motion compensation cannot run. A keeptrack
 tracker name may carry a ``cmc`` setting after ``@`` (``botsort@boxes``: the frame-free
 :class:`keeptrack.motion.cmc.BoxMotion`; ``botsort@none``: no CMC at all). ``--per-sequence``
-adds HOTA / IDF1 / IDSW per sequence.
+adds HOTA / IDF1 / IDSW per sequence. Constructor arguments follow after ``:``
+(``botsort:promote_iou_threshold=none``, ``bytetrack@boxes:promote_iou_threshold=0.8``).
+
+``--split train`` scores the first halves instead (frames 1..h, which the detector was trained
+on): tracker changes are chosen there and only then confirmed on the val half.
 
     python benchmarks/mot17.py [--out runs/mot17] [--trackers sort,ocsort,rf-ocsort,...]
-        [--interpolate] [--per-sequence] [--repeat 3]
+        [--interpolate] [--per-sequence] [--repeat 3] [--split val|train]
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Sequence, mot17_sequences  # noqa: E402
+from _common import Sequence, mot17_sequences, mot17_train_half  # noqa: E402
 
 from keeptrack.benchmark import bytetrack_output_filter, track_detections  # noqa: E402
 from keeptrack.eval import COMBINED  # noqa: E402
@@ -100,12 +104,38 @@ def run(name: str, seq: Sequence) -> tuple[np.ndarray, float]:
             frames = [d[d[:, 4] >= floor] for d in seq.frames]
             seq = Sequence(seq.name, seq.frame_rate, frames, seq.gt)
         return run_roboflow(name, seq)
-    name, _, cmc = name.partition("@")
+    name, params = parse_tracker_spec(name)
     floor = SCORE_FLOOR.get(name)
-    params = {"track_activation_threshold": floor} if floor is not None else {}
+    if floor is not None:
+        params.setdefault("track_activation_threshold", floor)
+    return track_detections(create_tracker(name, frame_rate=seq.frame_rate, **params), seq.frames)
+
+
+def parse_tracker_spec(spec: str) -> tuple[str, dict]:
+    """``name[@cmc][:key=value[:key=value]]`` -> registry name and constructor arguments."""
+    head, *assignments = spec.split(":")
+    name, _, cmc = head.partition("@")
+    params: dict = {}
     if cmc:
         params["cmc"] = None if cmc == "none" else cmc
-    return track_detections(create_tracker(name, frame_rate=seq.frame_rate, **params), seq.frames)
+    for assignment in assignments:
+        key, _, text = assignment.partition("=")
+        params[key] = _literal(text)
+    return name, params
+
+
+def _literal(text: str):
+    words = {"none": None, "true": True, "false": False}
+    if text.lower() in words:
+        return words[text.lower()]
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def peak_memory_mb(name: str, seq: Sequence) -> float:
@@ -140,8 +170,14 @@ def main() -> None:
     parser.add_argument(
         "--per-sequence", action="store_true", help="also print HOTA / IDF1 / IDSW per sequence"
     )
+    parser.add_argument(
+        "--split",
+        choices=("val", "train"),
+        default="val",
+        help="score the val half (default) or the train half used to select changes",
+    )
     args = parser.parse_args()
-    sequences = mot17_sequences(val_half=True)
+    sequences = mot17_sequences(val_half=True) if args.split == "val" else mot17_train_half()
     full = mot17_sequences(val_half=False)
     out_root = args.out or Path(tempfile.mkdtemp(prefix="keeptrack-mot17-"))
     total_frames = sum(s.length for s in full)
@@ -167,8 +203,11 @@ def main() -> None:
             for seq_name, rows in results.items():
                 write_mot_results(results_dir / f"{seq_name}.txt", bytetrack_output_filter(rows))
             table.append((label, evaluate(results_dir, sequences), total_frames / seconds, memory))
-    n_val = sum(s.length for s in sequences)
-    print(f"\nMOT17 val half ({n_val} frames) accuracy, speed over all {total_frames} frames;")
+    n_scored = sum(s.length for s in sequences)
+    print(
+        f"\nMOT17 {args.split} half ({n_scored} frames) accuracy, "
+        f"speed over all {total_frames} frames;"
+    )
     print(f"results in {out_root}\n")
     print("| tracker | HOTA | MOTA | IDF1 | IDSW | AssA | DetA | frames/s | peak MB |")
     print("|---|---|---|---|---|---|---|---|---|")
