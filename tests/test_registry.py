@@ -47,6 +47,17 @@ def test_values_are_converted_by_the_signature():
     assert create_tracker("BoTSORT", cmc=None).cmc is None
 
 
+def test_optional_numbers_take_a_value_or_none():
+    """``float | None`` options (score promotion) switch off with ``none``."""
+    off = parse_tracker_options(BoTSORTTracker, ["--tracker.promote_iou_threshold", "none"])
+    assert off == {"promote_iou_threshold": None}
+    assert BoTSORTTracker(**off).promote_iou_threshold is None
+    on = parse_tracker_options(ByteTrackTracker, ["--tracker.promote_iou_threshold=0.75"])
+    assert ByteTrackTracker(**on).promote_iou_threshold == 0.75
+    with pytest.raises(ValueError, match="expects a float"):
+        parse_tracker_options(ByteTrackTracker, ["--tracker.promote_iou_threshold", "high"])
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

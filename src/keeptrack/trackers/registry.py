@@ -74,7 +74,8 @@ def _docstring_args(cls: type) -> dict[str, str]:
 def _command_line_kind(hint: Any) -> tuple[type, bool] | None:
     """``(converter, accepts None)`` for a type a command line can spell, else ``None``.
 
-    Plain numbers, bools and strings qualify, and so do unions that include ``str`` (such as
+    Plain numbers, bools and strings qualify, optional ones too (``float | None``, spelled
+    ``none`` to switch a feature off), and so do unions that include ``str`` (such as
     ``cmc: str | CameraMotion | None``): the text form picks the named option.
     """
     if hint in (int, float, bool, str):
@@ -83,6 +84,9 @@ def _command_line_kind(hint: Any) -> tuple[type, bool] | None:
         members = typing.get_args(hint)
         if str in members:
             return str, type(None) in members
+        plain = [m for m in members if m is not type(None)]
+        if len(plain) == 1 and len(members) == 2 and plain[0] in (int, float, bool):
+            return plain[0], True
     return None
 
 
