@@ -129,6 +129,22 @@ def test_botsort_reid_keeps_features_as_ema():
     assert tracker.get_params()["reid_model"] is tracker.reid_model
 
 
+@pytest.mark.parametrize(("promote", "embedded"), [(0.8, [0.9, 0.55]), (None, [0.9])])
+def test_botsort_reid_embeds_the_boxes_that_can_be_promoted(promote, embedded):
+    """A promoted box joins the appearance-fused first association, so it needs a feature."""
+    seen = []
+
+    class Recorder(MeanColour):
+        def embed(self, frame, boxes, masks=None):
+            seen.extend(np.asarray(boxes)[:, 0].tolist())
+            return super().embed(frame, boxes, masks)
+
+    tracker = BoTSORTTracker(reid_model=Recorder(), cmc=None, promote_iou_threshold=promote)
+    dets = np.array([[10.0, 10, 60, 110, 0.9], [200, 10, 250, 110, 0.55], [400, 10, 450, 110, 0.3]])
+    tracker.update(dets, frame=np.full((480, 640, 3), 80, np.uint8))
+    assert seen == [dets[dets[:, 4] == score, 0][0] for score in embedded]
+
+
 # --- camera motion compensation ----------------------------------------------------------------
 def textured(shape=(480, 640), seed=0) -> np.ndarray:
     rng = np.random.default_rng(seed)
