@@ -203,12 +203,12 @@ class ByteTrackTracker(BaseTracker):
         if embeddings is not None:
             features = check_embeddings(embeddings, len(batch), self.feature_extractor.dim)
         else:
-            # Every box that can reach the first association (promoted ones included).
-            floor = self.high_conf_det_threshold
+            # Every box that can reach the first association, promoted ones included.
+            first_stage = batch.confidence > self.high_conf_det_threshold
             if self.promote_iou_threshold is not None:
-                floor = min(floor, np.nextafter(self.promote_score_threshold, -1.0))
-            high = np.flatnonzero(batch.confidence > floor)
-            features = detection_features(self.feature_extractor, frame, batch.xyxy, high)
+                first_stage |= batch.confidence >= self.promote_score_threshold
+            rows = np.flatnonzero(first_stage)
+            features = detection_features(self.feature_extractor, frame, batch.xyxy, rows)
         self._det_features = features
         self._first_new_id = self._next_id
         try:
