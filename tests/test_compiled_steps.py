@@ -1,11 +1,12 @@
-"""The compiled BYTE and SORT steps must be the readable NumPy steps, bit for bit, on real data."""
+"""The compiled BYTE, SORT and OC-SORT steps must be the readable NumPy steps, bit for bit,
+on real data."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from keeptrack import BoTSORTTracker, ByteTrackTracker, SORTTracker
+from keeptrack import BoTSORTTracker, ByteTrackTracker, OCSORTTracker, SORTTracker
 
 
 def run(tracker, frames):
@@ -108,3 +109,39 @@ def test_compiled_sort_step_equals_numpy_step_class_aware_and_cmc(mot17_val_half
         ),
         two_classes,
     )
+
+
+@pytest.mark.parametrize("sequence", ["MOT17-04-FRCNN", "MOT17-13-FRCNN"])
+def test_compiled_ocsort_step_equals_numpy_step_on_mot17(mot17_val_half, sequence):
+    fps, frames, _, _ = mot17_val_half[sequence]
+    assert_same_tracking(lambda: OCSORTTracker(frame_rate=fps), frames)
+
+
+def test_compiled_ocsort_step_equals_numpy_step_class_aware(mot17_val_half):
+    fps, frames, _, _ = mot17_val_half["MOT17-09-FRCNN"]
+    rng = np.random.default_rng(2)
+    two_classes = [np.column_stack([f[:, :5], rng.integers(0, 2, len(f))]) for f in frames]
+    assert_same_tracking(lambda: OCSORTTracker(frame_rate=fps, class_aware=True), two_classes)
+
+
+def test_compiled_ocsort_step_equals_numpy_step_with_byte_and_longer_delta_t(mot17_val_half):
+    fps, frames, _, _ = mot17_val_half["MOT17-02-FRCNN"]
+    assert_same_tracking(lambda: OCSORTTracker(frame_rate=fps, use_byte=True, delta_t=3), frames)
+
+
+def test_compiled_ocsort_step_equals_numpy_step_with_box_cmc(mot17_val_half):
+    """Camera warps move the stored observations and history (in Python) between frames."""
+    fps, frames, _, _ = mot17_val_half["MOT17-10-FRCNN"]
+    assert_same_tracking(lambda: OCSORTTracker(frame_rate=fps, cmc="boxes"), frames)
+
+
+def test_compiled_ocsort_step_re_updates_returning_tracks():
+    """A track unseen for five frames comes back (through ORU) alike on both paths."""
+    path = [
+        np.array([[10.0 + 4 * k, 20.0 + 2 * k, 60.0 + 4 * k, 120.0 + 2 * k, 0.9]])
+        for k in range(60)
+    ]
+    frames = [box if not 20 <= k < 25 else np.empty((0, 5)) for k, box in enumerate(path)]
+    assert_same_tracking(lambda: OCSORTTracker(delta_t=3), frames)
+    tracker = OCSORTTracker(delta_t=3)
+    assert [tracker.update(f)[:, 4].tolist() for f in frames][25] == [1]  # same id after the gap

@@ -22,9 +22,9 @@ Three features work the same way for every tracker, so tracker files never menti
   tracks the angle, and ``_predicted_boxes`` / ``_detection_boxes`` return ``(N, 5)`` boxes so
   costs use rotated IoU. A tracker decides its box kind on the first non-empty frame.
 
-SORT, ByteTrack and BoT-SORT run each axis-aligned frame without appearance as one Numba call
-(:meth:`BaseTracker._run_compiled_step`, :mod:`keeptrack.trackers.byte_kernel`); their NumPy
-``_step`` is the same algorithm, bit for bit, and serves the other cases.
+SORT, ByteTrack, BoT-SORT and OC-SORT run each axis-aligned frame without appearance as one
+Numba call (:meth:`BaseTracker._run_compiled_step`, :mod:`keeptrack.trackers.byte_kernel`); their
+NumPy ``_step`` is the same algorithm, bit for bit, and serves the other cases.
 """
 
 from __future__ import annotations
@@ -417,19 +417,24 @@ class BaseTracker(ABC):
         t["det_index"][track_rows] = det_rows
 
     def _run_compiled_step(
-        self, step: Any, detections: DetectionArrays, *parameters: Any
+        self,
+        step: Any,
+        detections: DetectionArrays,
+        *parameters: Any,
+        extra_columns: tuple[str, ...] = (),
     ) -> tuple[np.ndarray, np.ndarray]:
         """Run a compiled frame step (:mod:`keeptrack.trackers.byte_kernel`) on the track table.
 
         ``step(columns, n, xyxy, confidence, class_id, frame_id, next_id, *parameters)`` updates
         the columns' storage in place (there is room for one new track per detection) and
-        returns ``(n, next_id, det_index, track_id)``. Parameters must be plain ``float`` /
-        ``int`` / ``bool``: another argument type would compile the step again.
+        returns ``(n, next_id, det_index, track_id)``. ``columns`` holds ``TRACK_COLUMNS``
+        followed by the tracker's ``extra_columns``, if it names any. Parameters must be plain
+        ``float`` / ``int`` / ``bool``: another argument type would compile the step again.
         """
         t = self._table
         t.reserve(len(detections))
         n, self._next_id, det_index, track_id = step(
-            tuple(t.storage[name] for name in TRACK_COLUMNS),
+            tuple(t.storage[name] for name in TRACK_COLUMNS + extra_columns),
             len(t),
             np.ascontiguousarray(detections.xyxy),
             np.ascontiguousarray(detections.confidence),

@@ -45,6 +45,9 @@ minimum_iou_threshold=0.3`` for the paper's setting. Two choices differ from the
 code: a track that was confirmed once is reported again as soon as it is re-matched
 (the reference waits for ``min_hits`` new consecutive matches), and the birth detection counts
 as an observation, so the direction term is available one frame earlier.
+
+Axis-aligned frames run as one compiled call (:mod:`keeptrack.trackers.ocsort_kernel`); the
+NumPy ``_step`` below is the same algorithm, bit for bit, and serves oriented boxes.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from keeptrack.geometry import align_xywhr, xywh_to_xyxy, xyxy_to_xywh
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYSR
 from keeptrack.trackers.base import BaseTracker, frames_from_buffer
+from keeptrack.trackers.ocsort_kernel import OCSORT_COLUMNS, ocsort_step
 from keeptrack.trackers.tracks import TrackState
 from keeptrack.validation import check_range
 
@@ -118,6 +122,15 @@ class OCSORTTracker(BaseTracker):
             "low_conf_det_threshold", low_conf_det_threshold, 0, self.high_conf_det_threshold
         )
         self.kalman = KalmanXYSR()
+        any_state = np.zeros((1, self.kalman.ndim_state))  # the XYSR noise is state-independent
+        self._noise_std = tuple(
+            std(any_state)[0]
+            for std in (
+                self.kalman.process_std,
+                self.kalman.measurement_std,
+                self.kalman.initial_std,
+            )
+        )
         super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
         self.max_age = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
 
@@ -140,7 +153,14 @@ class OCSORTTracker(BaseTracker):
         }
 
     # --- one frame ------------------------------------------------------------------------
+    #: Whether axis-aligned frames run as one compiled call
+    #: (:mod:`keeptrack.trackers.ocsort_kernel`); the step below is the same algorithm and
+    #: serves oriented boxes (tests switch this off to compare the two).
+    _use_kernel = True
+
     def _step(self, detections: DetectionArrays, frame: np.ndarray | None):
+        if self._use_kernel and not self._oriented:
+            return self._compiled_step(detections)
         t = self._table
         t["mean"], t["cov"] = self.kalman.predict(t["mean"], t["cov"])
         scores = detections.confidence
@@ -191,6 +211,25 @@ class OCSORTTracker(BaseTracker):
         self._observe(rows, detections, dets)
         self._spawn(detections, dets_left[new_left])
         return self._finish_frame()
+
+    def _compiled_step(self, detections: DetectionArrays) -> tuple[np.ndarray, np.ndarray]:
+        gate = 1.0 - self.minimum_iou_threshold
+        return self._run_compiled_step(
+            ocsort_step,
+            detections,
+            *self._noise_std,
+            float(self.high_conf_det_threshold),
+            float(self.low_conf_det_threshold),
+            float(gate),
+            float(gate + self.inertia),
+            float(self.inertia),
+            int(self.delta_t),
+            bool(self.use_byte),
+            bool(self.class_aware),
+            int(self.minimum_consecutive_frames),
+            int(self.max_age),
+            extra_columns=OCSORT_COLUMNS,
+        )
 
     # --- pieces ---------------------------------------------------------------------------
     def _origins(self) -> np.ndarray:
