@@ -28,18 +28,19 @@ def assert_same_tracking(make_tracker, frames):
         np.testing.assert_array_equal(column, state_b["tracks"][name], err_msg=name)
 
 
-@pytest.mark.parametrize("cls", [ByteTrackTracker, BoTSORTTracker])
+@pytest.mark.parametrize("cls", [ByteTrackTracker, BoTSORTTracker, OCSORTTracker])
 @pytest.mark.parametrize("sequence", ["MOT17-04-FRCNN", "MOT17-13-FRCNN"])
 def test_compiled_step_equals_numpy_step_on_mot17(mot17_val_half, cls, sequence):
     fps, frames, _, _ = mot17_val_half[sequence]
     assert_same_tracking(lambda: cls(frame_rate=fps), frames)
 
 
-def test_compiled_step_equals_numpy_step_class_aware(mot17_val_half):
+@pytest.mark.parametrize("cls", [ByteTrackTracker, OCSORTTracker])
+def test_compiled_step_equals_numpy_step_class_aware(mot17_val_half, cls):
     fps, frames, _, _ = mot17_val_half["MOT17-09-FRCNN"]
     rng = np.random.default_rng(0)
     two_classes = [np.column_stack([f[:, :5], rng.integers(0, 2, len(f))]) for f in frames]
-    assert_same_tracking(lambda: ByteTrackTracker(frame_rate=fps, class_aware=True), two_classes)
+    assert_same_tracking(lambda: cls(frame_rate=fps, class_aware=True), two_classes)
 
 
 def test_compiled_step_equals_numpy_step_with_other_thresholds(mot17_val_half):
@@ -109,19 +110,6 @@ def test_compiled_sort_step_equals_numpy_step_class_aware_and_cmc(mot17_val_half
         ),
         two_classes,
     )
-
-
-@pytest.mark.parametrize("sequence", ["MOT17-04-FRCNN", "MOT17-13-FRCNN"])
-def test_compiled_ocsort_step_equals_numpy_step_on_mot17(mot17_val_half, sequence):
-    fps, frames, _, _ = mot17_val_half[sequence]
-    assert_same_tracking(lambda: OCSORTTracker(frame_rate=fps), frames)
-
-
-def test_compiled_ocsort_step_equals_numpy_step_class_aware(mot17_val_half):
-    fps, frames, _, _ = mot17_val_half["MOT17-09-FRCNN"]
-    rng = np.random.default_rng(2)
-    two_classes = [np.column_stack([f[:, :5], rng.integers(0, 2, len(f))]) for f in frames]
-    assert_same_tracking(lambda: OCSORTTracker(frame_rate=fps, class_aware=True), two_classes)
 
 
 def test_compiled_ocsort_step_equals_numpy_step_with_byte_and_longer_delta_t(mot17_val_half):

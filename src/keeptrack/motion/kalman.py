@@ -373,6 +373,16 @@ class KalmanXYSR(_ConstantVelocityKalman):
     def measurement_std(self, mean: np.ndarray) -> np.ndarray:
         return np.sqrt(np.broadcast_to(self._measurement_var, (len(mean), 4)))
 
+    def constant_std(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Process, measurement and initial standard deviations, one row each: this filter's
+        noise does not depend on the state, so the compiled SORT and OC-SORT steps take them
+        once instead of per track."""
+        return (
+            np.sqrt(self._process_var),
+            np.sqrt(self._measurement_var),
+            np.sqrt(self._initial_var),
+        )
+
     def _limit_velocity(self, mean: np.ndarray) -> np.ndarray:
         if len(mean):
             shrinking = mean[:, 6] + mean[:, 2] <= 0

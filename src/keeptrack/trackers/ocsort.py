@@ -122,15 +122,7 @@ class OCSORTTracker(BaseTracker):
             "low_conf_det_threshold", low_conf_det_threshold, 0, self.high_conf_det_threshold
         )
         self.kalman = KalmanXYSR()
-        any_state = np.zeros((1, self.kalman.ndim_state))  # the XYSR noise is state-independent
-        self._noise_std = tuple(
-            std(any_state)[0]
-            for std in (
-                self.kalman.process_std,
-                self.kalman.measurement_std,
-                self.kalman.initial_std,
-            )
-        )
+        self._noise_std = self.kalman.constant_std()
         super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
         self.max_age = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
 

@@ -19,6 +19,10 @@ from keeptrack.association.assignment import assign
 from keeptrack.association.direction import _EPS as _DIRECTION_EPS
 from keeptrack.motion.kalman import predict_inplace, update_inplace
 from keeptrack.trackers.byte_kernel import (
+    TRACK_COLUMNS,
+    XYWH,
+    _to_measurement,
+    _to_xyxy,
     compact,
     confirm,
     correct,
@@ -33,6 +37,7 @@ from keeptrack.trackers.tracks import LOST, TENTATIVE
 #: OC-SORT's own track columns, passed after the shared ones (``extra_columns`` of
 #: :meth:`~keeptrack.trackers.base.BaseTracker._run_compiled_step`).
 OCSORT_COLUMNS = ("obs", "obs_mean", "obs_cov", "history", "history_frame", "direction", "streak")
+_SHARED = len(TRACK_COLUMNS)
 
 
 @njit(cache=True)
@@ -58,33 +63,6 @@ def _origins(obs, history, history_frame, n, frame_id, delta_t):
                 origin[r, 0], origin[r, 1] = history[r, slot, 0], history[r, slot, 1]
                 break
     return origin
-
-
-@njit(cache=True)
-def _observed_xyxy(obs, n):
-    """``xywh_to_xyxy`` of the first ``n`` tracks' last observations."""
-    out = np.empty((n, 4))
-    for r in range(n):
-        half_w, half_h = obs[r, 2] / 2, obs[r, 3] / 2
-        out[r, 0] = obs[r, 0] - half_w
-        out[r, 1] = obs[r, 1] - half_h
-        out[r, 2] = obs[r, 0] + half_w
-        out[r, 3] = obs[r, 1] + half_h
-    return out
-
-
-@njit(cache=True)
-def _xywh(xyxy, dets):
-    """``xyxy_to_xywh`` of detections ``dets``."""
-    out = np.empty((len(dets), 4))
-    for k in range(len(dets)):
-        x1, y1, x2, y2 = xyxy[dets[k], 0], xyxy[dets[k], 1], xyxy[dets[k], 2], xyxy[dets[k], 3]
-        w, h = x2 - x1, y2 - y1
-        out[k, 0] = x1 + w / 2
-        out[k, 1] = y1 + h / 2
-        out[k, 2] = w
-        out[k, 3] = h
-    return out
 
 
 @njit(cache=True)
@@ -200,38 +178,10 @@ def ocsort_step(
     Returns:
         ``(n, next_id, det_index, track_id)`` as :func:`~keeptrack.trackers.byte_kernel.byte_step`.
     """
-    (
-        track_id,
-        state,
-        mean,
-        cov,
-        score,
-        class_id,
-        start_frame,
-        last_frame,
-        hits,
-        det_index,
-        obs,
-        obs_mean,
-        obs_cov,
-        history,
-        history_frame,
-        direction,
-        streak,
-    ) = columns
-    shared = (
-        track_id,
-        state,
-        mean,
-        cov,
-        score,
-        class_id,
-        start_frame,
-        last_frame,
-        hits,
-        det_index,
-    )
-    extra = (obs, obs_mean, obs_cov, history, history_frame, direction, streak)
+    # The shared columns (as byte_step takes them) come first, OC-SORT's own after them.
+    shared, extra = columns[:_SHARED], columns[_SHARED:]
+    track_id, state, mean, cov, score, class_id, start_frame, last_frame, hits, det_index = shared
+    obs, obs_mean, obs_cov, history, history_frame, direction, streak = extra
     rows = np.arange(n)
     _limit_and_predict(mean, cov, rows, process_std)
     predicted = _xysr_to_xyxy(mean, n)
@@ -278,7 +228,7 @@ def ocsort_step(
     # 3. OCR: leftovers against each track's last observation.
     dets_left = high[unmatched(m1, len(high))]
     cost = pair_costs(
-        iou_matrix(_observed_xyxy(obs, n), xyxy[dets_left]),
+        iou_matrix(_to_xyxy(obs, n, XYWH), xyxy[dets_left]),
         tracks_left,
         np.arange(len(dets_left)),
         dets_left,
@@ -296,7 +246,7 @@ def ocsort_step(
     # update and the observation record.
     matched = np.concatenate((rows1, rows2, rows3))
     dets = np.concatenate((dets1, dets2, dets3))
-    seen = _xywh(xyxy, dets)
+    seen = _to_measurement(xyxy, dets, XYWH)
     slot = frame_id % delta_t
     for k in range(len(matched)):
         r = matched[k]
@@ -325,7 +275,7 @@ def ocsort_step(
         history_frame[r, slot] = frame_id
 
     # Births from the high-score boxes left over.
-    born = _xywh(xyxy, spawn)
+    born = _to_measurement(xyxy, spawn, XYWH)
     measurement = _xysr_measurements(xyxy, spawn)
     initial = _repeat(initial_std, len(spawn))
     start_tracks(shared, n, spawn, measurement, initial, confidence, det_class, frame_id)
