@@ -66,6 +66,15 @@ def _origins(obs, history, history_frame, n, frame_id, delta_t):
 
 
 @njit(cache=True)
+def _unit_direction(x0, y0, x1, y1):
+    """Unit vector from ``(x0, y0)`` to ``(x1, y1)`` (as ``direction.unit_direction``)."""
+    dx = x1 - x0
+    dy = y1 - y0
+    norm = np.sqrt(dx * dx + dy * dy) + _DIRECTION_EPS
+    return dx / norm, dy / norm
+
+
+@njit(cache=True)
 def _ocm_costs(
     iou,
     high,
@@ -90,10 +99,13 @@ def _ocm_costs(
             if class_aware and track_class[a] != det_class[c]:
                 value = np.inf
             if value <= gate:
-                dx = (xyxy[c, 0] + xyxy[c, 2]) / 2 - origin[a, 0]
-                dy = (xyxy[c, 1] + xyxy[c, 3]) / 2 - origin[a, 1]
-                norm = np.sqrt(dx * dx + dy * dy) + _DIRECTION_EPS
-                cosine = direction[a, 0] * (dx / norm) + direction[a, 1] * (dy / norm)
+                ux, uy = _unit_direction(
+                    origin[a, 0],
+                    origin[a, 1],
+                    (xyxy[c, 0] + xyxy[c, 2]) / 2,
+                    (xyxy[c, 1] + xyxy[c, 3]) / 2,
+                )
+                cosine = direction[a, 0] * ux + direction[a, 1] * uy
                 cosine = min(max(cosine, -1.0), 1.0)
                 bonus = (np.pi / 2 - np.arccos(cosine)) / np.pi
                 cost[a, b] = value - inertia * bonus * confidence[c]
@@ -111,20 +123,30 @@ def _reupdate(r, end, gap, mean, cov, obs, obs_mean, obs_cov, process_std, measu
     cov[r] = obs_cov[r]
     row = np.array([r])
     noise = _repeat(measurement_std, 1)
-    virtual = np.empty(4)
-    box = np.empty((1, 4))
+    virtual = np.empty((1, 4))
     for k in range(1, gap):
         _limit_and_predict(mean, cov, row, process_std)
         fraction = k / gap
         for j in range(4):
-            virtual[j] = obs[r, j] + fraction * (end[j] - obs[r, j])
-        half_w, half_h = virtual[2] / 2, virtual[3] / 2
-        box[0, 0] = virtual[0] - half_w
-        box[0, 1] = virtual[1] - half_h
-        box[0, 2] = virtual[0] + half_w
-        box[0, 3] = virtual[1] + half_h
+            virtual[0, j] = obs[r, j] + fraction * (end[j] - obs[r, j])
+        box = _to_xyxy(virtual, 1, XYWH)
         update_inplace(mean, cov, row, _xysr_measurements(box, np.zeros(1, np.int64)), noise)
     _limit_and_predict(mean, cov, row, process_std)
+
+
+@njit(cache=True)
+def _record(extra, mean, cov, r, xywh, slot, frame_id):
+    """Store observation ``xywh`` (``[cx, cy, w, h]``) of track ``r``, the filter state right
+    after it, and its centre in the history ring (as ``OCSORTTracker._record``)."""
+    obs, obs_mean, obs_cov, history, history_frame, _, _ = extra
+    for j in range(4):
+        obs[r, j] = xywh[j]
+    obs[r, 4] = 0.0
+    obs_mean[r] = mean[r]
+    obs_cov[r] = cov[r]
+    history[r, slot, 0] = xywh[0]
+    history[r, slot, 1] = xywh[1]
+    history_frame[r, slot] = frame_id
 
 
 @njit(cache=True)
@@ -255,24 +277,14 @@ def ocsort_step(
             _reupdate(
                 r, seen[k], gap, mean, cov, obs, obs_mean, obs_cov, process_std, measurement_std
             )
-        dx = seen[k, 0] - origin[r, 0]
-        dy = seen[k, 1] - origin[r, 1]
-        norm = np.sqrt(dx * dx + dy * dy) + _DIRECTION_EPS
-        direction[r, 0] = dx / norm
-        direction[r, 1] = dy / norm
+        direction[r, 0], direction[r, 1] = _unit_direction(
+            origin[r, 0], origin[r, 1], seen[k, 0], seen[k, 1]
+        )
         streak[r] = streak[r] + 1 if gap == 1 else 1
     noise = _repeat(measurement_std, len(matched))
     correct(shared, matched, dets, _xysr_measurements(xyxy, dets), noise, confidence, frame_id)
     for k in range(len(matched)):
-        r = matched[k]
-        for j in range(4):
-            obs[r, j] = seen[k, j]
-        obs[r, 4] = 0.0
-        obs_mean[r] = mean[r]
-        obs_cov[r] = cov[r]
-        history[r, slot, 0] = seen[k, 0]
-        history[r, slot, 1] = seen[k, 1]
-        history_frame[r, slot] = frame_id
+        _record(extra, mean, cov, matched[k], seen[k], slot, frame_id)
 
     # Births from the high-score boxes left over.
     born = _to_measurement(xyxy, spawn, XYWH)
@@ -281,18 +293,11 @@ def ocsort_step(
     start_tracks(shared, n, spawn, measurement, initial, confidence, det_class, frame_id)
     for k in range(len(spawn)):
         r = n + k
-        for j in range(4):
-            obs[r, j] = born[k, j]
-        obs[r, 4] = 0.0
-        obs_mean[r] = mean[r]
-        obs_cov[r] = cov[r]
         history[r] = 0.0
-        history[r, slot, 0] = born[k, 0]
-        history[r, slot, 1] = born[k, 1]
         history_frame[r] = -1
-        history_frame[r, slot] = frame_id
         direction[r] = 0.0
         streak[r] = 1
+        _record(extra, mean, cov, r, born[k], slot, frame_id)
     n += len(spawn)
 
     # Report, mark unmatched tracks lost, delete those unseen for too long.
