@@ -45,7 +45,11 @@ from keeptrack.benchmark import bytetrack_output_filter, track_detections  # noq
 from keeptrack.eval import COMBINED  # noqa: E402
 from keeptrack.io.mot import write_mot_results  # noqa: E402
 from keeptrack.postprocess import interpolate_tracks  # noqa: E402
-from keeptrack.trackers.registry import create_tracker  # noqa: E402
+from keeptrack.trackers.registry import (  # noqa: E402
+    create_tracker,
+    parse_tracker_options,
+    tracker_class,
+)
 
 #: Detection score floor per tracker (SORT trackers only; the others split scores themselves).
 SCORE_FLOOR = {"sort": 0.6, "rf-sort": 0.6}
@@ -112,30 +116,14 @@ def run(name: str, seq: Sequence) -> tuple[np.ndarray, float]:
 
 
 def parse_tracker_spec(spec: str) -> tuple[str, dict]:
-    """``name[@cmc][:key=value[:key=value]]`` -> registry name and constructor arguments."""
+    """``name[@cmc][:key=value[:key=value]]`` -> registry name and constructor arguments,
+    converted by the tracker's signature as ``--tracker.<key>`` options are."""
     head, *assignments = spec.split(":")
     name, _, cmc = head.partition("@")
-    params: dict = {}
+    options = [f"--tracker.{assignment}" for assignment in assignments]
     if cmc:
-        params["cmc"] = None if cmc == "none" else cmc
-    for assignment in assignments:
-        key, _, text = assignment.partition("=")
-        params[key] = _literal(text)
-    return name, params
-
-
-def _literal(text: str):
-    words = {"none": None, "true": True, "false": False}
-    if text.lower() in words:
-        return words[text.lower()]
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text
+        options.append(f"--tracker.cmc={cmc}")
+    return name, parse_tracker_options(tracker_class(name), options)
 
 
 def peak_memory_mb(name: str, seq: Sequence) -> float:
