@@ -144,7 +144,13 @@ class JobRunner:
                     try:
                         yield index, future.result()
                     except BrokenProcessPool:
-                        yield index, JobFailure("a worker process died (out of memory or crashed)", "BrokenProcessPool")
+                        yield (
+                            index,
+                            JobFailure(
+                                "a worker process died (out of memory or crashed)",
+                                "BrokenProcessPool",
+                            ),
+                        )
         finally:
             for future in pending:  # the caller stopped early (Ctrl-C, an error)
                 future.cancel()

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from keeptrack.batch import DetectorSettings, SourceResult, expand_sources, track_many
+from keeptrack.cli.eval import wide_console
 from keeptrack.config import TrackerConfig
 
 #: Exit code of a run stopped with Ctrl-C (128 + SIGINT).
@@ -128,7 +129,7 @@ def run_batch(
     if interrupted:
         console.print("interrupted; finished sources are complete, rerun with --resume")
         raise typer.Exit(EXIT_INTERRUPTED)
-    Console().print(summary_table(results))
+    wide_console().print(summary_table(results))
     (output_dir / "batch.json").write_text(
         json.dumps([asdict(r) for r in results], indent=2) + "\n"
     )

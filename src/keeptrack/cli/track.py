@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from click.core import ParameterSource
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -267,7 +266,8 @@ def track(
     results."""
     console = Console(stderr=True)
     try:
-        given = ctx.get_parameter_source("tracker") is not ParameterSource.DEFAULT
+        # by name: typer vendors its own click, so the enum classes differ between versions
+        given = getattr(ctx.get_parameter_source("tracker"), "name", "DEFAULT") != "DEFAULT"
         chosen = resolve_tracker(tracker, given, tracker_config, ctx.args)
         if wants_batch(source, output_dir):
             settings = DetectorSettings(
