@@ -187,12 +187,15 @@ def split_folds(sequences: list[str], folds: int) -> list[list[str]]:
 
 @dataclass
 class _Study:
-    """One Optuna study and the sequences it tunes on."""
+    """One Optuna study and the sequences it tunes on (recorded in the study, for audits)."""
 
     name: str
     study: Any
     train: list[str]
     held_out: list[str]
+
+    def __post_init__(self) -> None:
+        self.study.set_user_attr("train_sequences", [Path(s).name for s in self.train])
 
 
 def _distributions(optuna: Any, tracker: str, fixed: dict[str, Any]) -> dict[str, Any]:
