@@ -344,8 +344,11 @@ def tune(
     final = _Study(name, _open_study(optuna, settings, name, fingerprint), sequences, [])
     studies.append(final)
 
+    # As Optuna's own timeout: checked after each round, so at least one round runs.
     deadline = None if settings.timeout is None else time.monotonic() + settings.timeout
-    while deadline is None or time.monotonic() < deadline:
+    first_round = True
+    while first_round or deadline is None or time.monotonic() < deadline:
+        first_round = False
         active = [s for s in studies if len(_complete(s.study)) < settings.n_trials]
         if not active:
             break

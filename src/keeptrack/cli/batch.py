@@ -92,18 +92,19 @@ def run_batch(
         TextColumn("[bold]sources"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[failed]} failed"),
+        TextColumn("{task.fields[frames]:,} frames, {task.fields[failed]} failed"),
         TimeElapsedColumn(),
     ]
     interrupted = False
     with Progress(*columns, console=console) as progress:
-        task = progress.add_task("sources", total=total, failed=0)
-        failed = 0
+        task = progress.add_task("sources", total=total, failed=0, frames=0)
+        failed = frames = 0
 
         def advance(result: SourceResult) -> None:
-            nonlocal failed
+            nonlocal failed, frames
             failed += result.status == "failed"
-            progress.update(task, advance=1, failed=failed)
+            frames += result.frames
+            progress.update(task, advance=1, failed=failed, frames=frames)
             if result.status == "failed":
                 progress.console.print(
                     f"[red]failed[/red] {escape(result.name)}: {escape(result.error or '')}"
