@@ -12,7 +12,8 @@
    worker's time outside the tracking loop (opening the source, building detector and tracker,
    opening outputs, the tracker's first update) is measured inside the job; the batch-level
    figure, ``(workers x wall - tracking-loop seconds) / sources``, adds worker start-up and
-   imports and the idle tail of the last jobs.
+   imports and the idle tail of the last jobs. The first batch of a process also starts the
+   fork server (one import of keeptrack); it is reported on its own line.
 
     python benchmarks/batch.py [--copies 8] [--frames 100] [--skip-ray]
 """
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import os
+import resource
 import shutil
 import statistics
 import sys
@@ -47,15 +50,27 @@ def loop_seconds(result: SourceResult) -> float:
     return sum(v for k, v in result.seconds.items() if k != "warm-up")
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (pool workers, once shut down)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def timed_batch(label: str, sources: list[str], out: Path, **kwargs) -> dict:
-    start = time.perf_counter()
+    load = os.getloadavg()[0]
+    cpu, start = cpu_seconds(), time.perf_counter()
     results = track_many(sources, out, save=("mot",), **kwargs)
     wall = time.perf_counter() - start
+    cpu = cpu_seconds() - cpu
     failed = [r for r in results if r.status != "done"]
     if failed:
         raise SystemExit(f"{label}: {failed[0].name} failed: {failed[0].error}")
     frames = sum(r.frames for r in results)
-    return {"label": label, "wall": wall, "frames": frames, "results": results, "out": out}
+    return {"label": label, "wall": wall, "frames": frames, "results": results, "out": out,
+            "cpu": cpu, "load": load}  # fmt: skip
 
 
 def same_outputs(a: Path, b: Path, names: list[str]) -> bool:
@@ -84,20 +99,32 @@ def scaling(args: argparse.Namespace, work: Path) -> None:
             ray.shutdown()
     base = runs[0]
     print(f"\n{args.copies} x PETS09 vtest.avi, first {args.frames} frames each, ssd-mobilenet")
-    print("| run | wall s | frames/s | vs workers=1 | MOT outputs equal to workers=1 |")
-    print("|---|---|---|---|---|")
+    print("| run | wall s | frames/s | vs workers=1 | CPU s (local processes) | load before | "
+          "MOT outputs equal to workers=1 |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
     for run in runs:
         fps = run["frames"] / run["wall"]
         ratio = fps / (base["frames"] / base["wall"])
         equal = same_outputs(base["out"], run["out"], names)
-        print(f"| {run['label']} | {run['wall']:.1f} | {fps:.1f} | {ratio:.2f}x | {equal} |")
+        cpu = "n/a (Ray workers)" if run["label"].startswith("ray") else f"{run['cpu']:.0f}"
+        print(
+            f"| {run['label']} | {run['wall']:.1f} | {fps:.1f} | {ratio:.2f}x | {cpu} | "
+            f"{run['load']:.1f} | {equal} |"
+        )
 
 
 def overhead(work: Path) -> None:
     root = data_dir() / "mot17-train"
     sources = [str(p) for p in sorted(root.glob("MOT17-*")) if p.is_dir()]
     detector = DetectorSettings(name="file")
-    track_many(sources, work / "warm", detector=detector, workers=2, save=("mot",))  # warm cache
+    # The first pool of a process starts the fork server, which imports keeptrack once.
+    first = timed_batch("first", sources, work / "warm", detector=detector, workers=2)
+    busy = sum(loop_seconds(r) for r in first["results"])
+    print(
+        f"\nfirst batch of the process (fork server start, imports, Numba cache loads), "
+        f"workers=2: wall {first['wall']:.2f} s, overhead per source "
+        f"{(2 * first['wall'] - busy) / len(sources):.3f} s"
+    )
     # A fresh worker for one source: process start, imports, setup and the first update
     # (Numba cache load), i.e. everything but the tracking loop, pool start and stop included.
     job = make_jobs(sources[:1], work / "cold", detector=detector, save=("mot",))

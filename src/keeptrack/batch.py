@@ -254,6 +254,7 @@ def run_track_job(job: TrackJob) -> SourceResult:
     worker = f"{socket.gethostname()}:{os.getpid()}"
     settings = job.detector
     source = open_tracking_source(job.source, job.fps, settings.name)
+    Path(job.output_dir).mkdir(parents=True, exist_ok=True)  # on a Ray node, too
     partial = job.partial_paths()
     outputs = Outputs()
     try:

@@ -62,6 +62,25 @@ def check_executor(executor: str, workers: int | None) -> int:
     return workers
 
 
+#: Imported once by the fork server, so pool workers start with them loaded.
+_PRELOAD = ["keeptrack", "keeptrack.batch", "keeptrack.sweep", "keeptrack.pipeline"]
+
+
+def _pool_context() -> Any:
+    """How pool workers start. ``forkserver``: a clean single-threaded server process imports
+    keeptrack once and forks each worker from it, so a worker starts in milliseconds with
+    everything imported (``spawn`` costs a full interpreter start and ~1.5 s of imports per
+    worker), and nothing is forked from a parent whose threads (OpenCV, Numba, rich's
+    refresh) could leave locks held. ``spawn`` where there is no fork server (Windows)."""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return context
+
+
 def _limit_threads(threads: int) -> None:
     """Pool-worker initializer: use ``threads`` threads for OpenCV and numpy's BLAS."""
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -109,13 +128,9 @@ class JobRunner:
             if not self._ray.is_initialized():
                 self._ray.init(address=ray_address, log_to_driver=False, include_dashboard=False)
         elif self.workers > 1:
-            # "spawn": forking a parent that runs OpenCV, Numba or rich's refresh thread can
-            # deadlock the child.
-            import multiprocessing
-
             self._pool = ProcessPoolExecutor(
                 self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=_pool_context(),
                 initializer=_limit_threads,
                 initargs=(max(1, default_workers() // self.workers),),
             )
