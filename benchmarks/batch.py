@@ -23,13 +23,14 @@ from __future__ import annotations
 import argparse
 import filecmp
 import os
-import resource
 import shutil
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -42,7 +43,7 @@ from keeptrack.batch import (  # noqa: E402
     run_track_job,
     track_many,
 )
-from keeptrack.executors import JobRunner  # noqa: E402
+from keeptrack.executors import JobRunner, default_workers  # noqa: E402
 
 
 def loop_seconds(result: SourceResult) -> float:
@@ -50,21 +51,12 @@ def loop_seconds(result: SourceResult) -> float:
     return sum(v for k, v in result.seconds.items() if k != "warm-up")
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and of its finished children (pool workers, once shut down)."""
-    own, children = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
 def timed_batch(label: str, sources: list[str], out: Path, **kwargs) -> dict:
     load = os.getloadavg()[0]
-    cpu, start = cpu_seconds(), time.perf_counter()
+    start = time.perf_counter()
     results = track_many(sources, out, save=("mot",), **kwargs)
     wall = time.perf_counter() - start
-    cpu = cpu_seconds() - cpu
+    cpu = sum(r.cpu_seconds for r in results)  # measured in each job, wherever it ran
     failed = [r for r in results if r.status != "done"]
     if failed:
         raise SystemExit(f"{label}: {failed[0].name} failed: {failed[0].error}")
@@ -86,7 +78,10 @@ def scaling(args: argparse.Namespace, work: Path) -> None:
         sources.append(str(shutil.copy(video, folder / f"cam{i}.avi")))
     names = [f"cam{i}" for i in range(1, args.copies + 1)]
     common = {"tracker": "bytetrack", "max_frames": args.frames}
-    runs = [timed_batch("workers=1", sources, work / "w1", workers=1, **common)]
+    cv2.setNumThreads(1)  # workers=1 runs here: first with one OpenCV thread, then the default
+    runs = [timed_batch("workers=1, 1 OpenCV thread", sources, work / "w1t1", workers=1, **common)]
+    cv2.setNumThreads(default_workers())
+    runs.append(timed_batch("workers=1", sources, work / "w1", workers=1, **common))
     runs.append(timed_batch("workers=2", sources, work / "w2", workers=2, **common))
     if not args.skip_ray:
         import ray
@@ -97,20 +92,18 @@ def scaling(args: argparse.Namespace, work: Path) -> None:
                                     executor="ray", **common))  # fmt: skip
         finally:
             ray.shutdown()
-    base = runs[0]
+    base = runs[1]
     print(f"\n{args.copies} x PETS09 vtest.avi, first {args.frames} frames each, ssd-mobilenet")
-    print("| run | wall s | frames/s | vs workers=1 | CPU s (local processes) | load before | "
-          "MOT outputs equal to workers=1 |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|")
+    print("| run | wall s | frames/s | vs workers=1 | job CPU s | cores used | frames per "
+          "CPU s | load before | MOT outputs equal to workers=1 |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
     for run in runs:
         fps = run["frames"] / run["wall"]
         ratio = fps / (base["frames"] / base["wall"])
         equal = same_outputs(base["out"], run["out"], names)
-        cpu = "n/a (Ray workers)" if run["label"].startswith("ray") else f"{run['cpu']:.0f}"
-        print(
-            f"| {run['label']} | {run['wall']:.1f} | {fps:.1f} | {ratio:.2f}x | {cpu} | "
-            f"{run['load']:.1f} | {equal} |"
-        )
+        print(f"| {run['label']} | {run['wall']:.1f} | {fps:.1f} | {ratio:.2f}x | "
+              f"{run['cpu']:.0f} | {run['cpu'] / run['wall']:.2f} | "
+              f"{run['frames'] / run['cpu']:.1f} | {run['load']:.1f} | {equal} |")  # fmt: skip
 
 
 def overhead(work: Path) -> None:

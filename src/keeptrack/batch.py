@@ -104,6 +104,7 @@ class SourceResult:
         seconds: Wall time per pipeline stage (:data:`keeptrack.pipeline.STAGES`).
         setup_seconds: Opening the source, building detector and tracker, opening outputs.
         wall_seconds: The whole job, setup included, as the worker saw it.
+        cpu_seconds: CPU time of the worker process (all its threads) during the job.
         outputs: Files written.
         error: Why it failed (one line).
         worker: ``host:pid`` of the process that ran it.
@@ -117,6 +118,7 @@ class SourceResult:
     seconds: dict[str, float] = field(default_factory=dict)
     setup_seconds: float = 0.0
     wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0
     outputs: list[str] = field(default_factory=list)
     error: str | None = None
     worker: str = ""
@@ -250,7 +252,7 @@ def run_track_job(job: TrackJob) -> SourceResult:
     from keeptrack.io.sinks import JsonLinesSink, VideoFileSink
     from keeptrack.pipeline import Outputs, run_pipeline
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     settings = job.detector
     source = open_tracking_source(job.source, job.fps, settings.name)
@@ -311,6 +313,7 @@ def run_track_job(job: TrackJob) -> SourceResult:
         result.status = "failed"
         result.error = str(run.error) if run.error else f"stopped: {run.stopped}"
     result.wall_seconds = time.perf_counter() - start
+    result.cpu_seconds = time.process_time() - cpu
     return result
 
 
