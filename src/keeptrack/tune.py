@@ -14,8 +14,9 @@ the val half (BENCHMARKS.md). So the score :func:`tune` reports is always held o
   parameters are scored once on ``val_data``, which no study sees.
 
 Every study starts with the tracker's defaults as its first trial, and the defaults are held
-out the same way. If the tuned parameters do not beat the defaults' held-out score, tuning
-found nothing that generalises: the result says so and the defaults are what gets written.
+out the same way. If the tuned parameters do not beat the defaults' held-out score -- pooled,
+and with k folds by more than one standard error of the per-fold gains -- tuning found nothing
+that generalises: the result says so and the defaults are what gets written.
 
 Studies live in an Optuna RDB storage (SQLite by default; any SQLAlchemy URL), one study per
 fold plus the final one, named ``<study>/fold-<i>`` and ``<study>/all``. Rerunning with the
@@ -127,8 +128,8 @@ class TuneResult:
             sequences); a fraction, like every ratio metric here.
         defaults_held_out: The defaults' score on the same held-out sequences.
         train: The chosen parameters' score on the data they were tuned on (optimistic).
-        fell_back: True when tuning did not beat the defaults held out, so the defaults were
-            kept.
+        fell_back: True when tuning did not beat the defaults held out by more than the noise
+            (:func:`beats_defaults`), so the defaults were kept.
         folds: Per fold: its held-out sequences, best parameters, train and held-out scores.
         trials: Complete trials per study.
         protocol: ``"k-fold"`` or ``"validation data"``.
@@ -393,6 +394,24 @@ def _best(entry: _Study) -> Any:
     return max(done, key=lambda t: (t.value, -t.number))  # ties: the earlier trial
 
 
+def beats_defaults(held_out: float, defaults_held_out: float, folds: list[dict]) -> bool:
+    """Whether the tuned parameters beat the defaults held out by more than the noise.
+
+    The pooled held-out score must be higher, and with k folds the mean per-fold gain must
+    exceed its standard error (the one-standard-error rule of cross-validation): a pooled
+    gain carried by one or two folds while the others lose is what parameters that do not
+    transfer look like (DanceTrack, BENCHMARKS.md).
+    """
+    if not held_out > defaults_held_out:
+        return False
+    if not folds:
+        return True
+    gains = [f["held_out"] - f["defaults_held_out"] for f in folds]
+    mean = sum(gains) / len(gains)
+    spread = (sum((g - mean) ** 2 for g in gains) / (len(gains) - 1)) ** 0.5
+    return mean > spread / len(gains) ** 0.5
+
+
 def _conclude(
     runner: JobRunner,
     settings: TuneSettings,
@@ -432,7 +451,7 @@ def _conclude(
         held_out = _held_out(runner, settings, [(val, settings.val_split, chosen)])[0]
         defaults_held_out = _held_out(runner, settings, [(val, settings.val_split, defaults)])[0]
         folds = []
-    fell_back = not held_out > defaults_held_out
+    fell_back = not beats_defaults(held_out, defaults_held_out, folds)
     trials = {entry.name: len(_complete(entry.study)) for entry in studies}
     train = best.value
     if fell_back:
