@@ -264,8 +264,7 @@ def test_state_dict_resumes_precomputed_warps_where_they_stopped():
     assert resumed.cmc.estimate(None, np.empty((0, 4)))[0, 2] == 3.0
 
 
-@pytest.mark.parametrize("use_kernel", [True, False])
-def test_promoted_box_refinds_a_lost_track(use_kernel):
+def test_promoted_box_refinds_a_lost_track():
     """After a missed frame, a weaker (0.55) box on the lost track's prediction re-finds it at
     once; BYTE's low-score stage only serves tracks that are still tracked."""
 
@@ -278,7 +277,6 @@ def test_promoted_box_refinds_a_lost_track(use_kernel):
     reported = {}
     for promote in (None, 0.8):
         tracker = BoTSORTTracker(cmc=None, promote_iou_threshold=promote)
-        tracker._use_kernel = use_kernel
         reported[promote] = [tracker.update(scene(f))[:, 4].tolist() for f in range(16)]
     assert reported[None][11:14] == [[], [], []]
     assert reported[0.8][11:14] == [[1.0], [1.0], [1.0]]
