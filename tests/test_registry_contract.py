@@ -154,3 +154,24 @@ def test_jit_disabled_runs_the_same_code(mot17_dir):
             np.testing.assert_array_equal(np.array(plain[name]), run(name, frames_for_subprocess()))
     finally:
         del os.environ["KEEPTRACK_TEST_DET"]
+
+
+@pytest.mark.parametrize("name", sorted(TRACKERS))
+@pytest.mark.parametrize(
+    "frame", [np.random.rand(24, 32, 3), np.zeros((24, 32, 2), np.uint8), np.zeros((0, 5, 3))]
+)
+def test_bad_frames_are_refused_before_any_state_changes(name, frame):
+    tracker = create_tracker(name)
+    box = np.array([[10, 20, 50, 120, 0.9]])
+    extra = {"embeddings": np.ones((1, 8))} if name == "deepsort" else {}
+    tracker.update(box, frame=np.zeros((24, 32, 3), np.uint8), **extra)
+    before = tracker.state_dict()
+    with pytest.raises(ValueError, match="frame"):
+        tracker.update(box, frame=frame, **extra)
+    assert tracker.frame_id == before["frame_id"] == 1
+
+
+def test_deepsort_tracks_oriented_boxes():
+    tracker = create_tracker("deepsort", minimum_consecutive_frames=1)
+    out = tracker.update(np.array([[100, 80, 60, 20, 0.3, 0.9, 0]]), embeddings=np.ones((1, 8)))
+    assert out.shape == (1, 9) and out[0, 5] == 1

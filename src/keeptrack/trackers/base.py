@@ -44,13 +44,21 @@ def frames_from_buffer(lost_track_buffer: float, frame_rate: float) -> int:
 
 
 def validate_frame(frame: Any) -> np.ndarray | None:
-    """Check that ``frame`` is an image array ``(H, W)`` or ``(H, W, C)``; ``None`` passes."""
+    """Check that ``frame`` is a ``uint8`` image ``(H, W)`` or ``(H, W, 1|3|4)``; ``None``
+    passes. Runs before any state changes, so a bad frame never half-advances a tracker."""
     if frame is None:
         return None
     if not isinstance(frame, np.ndarray):
         raise ValueError(f"frame must be a NumPy image array (H, W, 3); got {type(frame).__name__}")
     if frame.ndim not in (2, 3) or frame.shape[0] == 0 or frame.shape[1] == 0:
         raise ValueError(f"frame must have shape (H, W) or (H, W, C); got {frame.shape}")
+    if frame.ndim == 3 and frame.shape[2] not in (1, 3, 4):
+        raise ValueError(f"frame must have 1, 3 or 4 channels; got shape {frame.shape}")
+    if frame.dtype != np.uint8:
+        raise ValueError(
+            f"frame must be a uint8 image (BGR, 0-255); got dtype {frame.dtype} "
+            "(for a float image in [0, 1] pass (frame * 255).astype(np.uint8))"
+        )
     return frame
 
 
