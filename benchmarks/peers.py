@@ -94,9 +94,7 @@ def as_supervision(frames: list[np.ndarray]) -> list:
 
 def oriented(frames: list[np.ndarray], angle: float) -> list[np.ndarray]:
     return [
-        np.column_stack(
-            [xyxy_to_xywh(f[:, :4]), np.full(len(f), angle), f[:, 4], np.zeros(len(f))]
-        )
+        np.column_stack([xyxy_to_xywh(f[:, :4]), np.full(len(f), angle), f[:, 4], np.zeros(len(f))])
         for f in frames
     ]
 
@@ -118,7 +116,9 @@ def print_table(title: str, best: dict[str, float], frames: int, reference: str 
     print("|---|---|---|---|")
     for name, seconds in best.items():
         ratio = best[reference] / seconds if reference in best else float("nan")
-        print(f"| {name} | {frames / seconds:,.0f} | {1000 * seconds / frames:.4f} | {ratio:.2f}x |")
+        print(
+            f"| {name} | {frames / seconds:,.0f} | {1000 * seconds / frames:.4f} | {ratio:.2f}x |"
+        )
 
 
 def mot17_table(streams, repeat):

@@ -187,8 +187,10 @@ def rotated_iou(a: np.ndarray, b: np.ndarray) -> float:
     area_a, area_b = a[2] * a[3], b[2] * b[3]
     if area_a <= 0 or area_b <= 0:
         return 0.0
-    reach = (a[2] + a[3] + b[2] + b[3]) / 2
-    if abs(a[0] - b[0]) > reach or abs(a[1] - b[1]) > reach:
+    # Boxes whose circumscribed circles are apart cannot overlap: most pairs stop here.
+    reach = (np.sqrt(a[2] * a[2] + a[3] * a[3]) + np.sqrt(b[2] * b[2] + b[3] * b[3])) / 2
+    dx, dy = a[0] - b[0], a[1] - b[1]
+    if dx * dx + dy * dy >= reach * reach:
         return 0.0
     polygon, count = _corners(a), 4
     edges = _corners(b)
