@@ -81,7 +81,10 @@ def trackforge_runner(name: str) -> Callable[[], Callable] | None:
 
 def as_tuples(frames: list[np.ndarray]) -> list[list]:
     return [
-        [(list(map(float, b)), float(s), 0) for b, s in zip(xyxy_to_xywh(f[:, :4]), f[:, 4])]
+        [
+            (list(map(float, box)), float(score), 0)
+            for box, score in zip(xyxy_to_xywh(f[:, :4]), f[:, 4], strict=True)
+        ]
         for f in frames
     ]
 
