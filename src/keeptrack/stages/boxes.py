@@ -148,22 +148,20 @@ def _axis_iou(a: np.ndarray, b: np.ndarray, area_a: float, area_b: float) -> flo
 
 
 @njit(cache=True)
-def _corners(box: np.ndarray) -> np.ndarray:
-    """The four corners ``(4, 2)`` of ``[cx, cy, w, h, angle]``, counter-clockwise."""
+def _corners(box: np.ndarray, out: np.ndarray) -> None:
+    """The four corners of ``[cx, cy, w, h, angle]`` into ``out[:4]``, counter-clockwise."""
     cos, sin = np.cos(box[4]), np.sin(box[4])
     ux, uy = cos * box[2] / 2, sin * box[2] / 2
     vx, vy = -sin * box[3] / 2, cos * box[3] / 2
-    out = np.empty((4, 2))
     for k, (su, sv) in enumerate(((-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0))):
         out[k, 0] = box[0] + su * ux + sv * vx
         out[k, 1] = box[1] + su * uy + sv * vy
-    return out
 
 
 @njit(cache=True)
-def _clip(polygon: np.ndarray, count: int, a: np.ndarray, b: np.ndarray):
-    """Sutherland-Hodgman: the part of ``polygon[:count]`` left of the edge ``a -> b``."""
-    out = np.empty((count + 4, 2))
+def _clip(polygon: np.ndarray, count: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> int:
+    """Sutherland-Hodgman: the part of ``polygon[:count]`` left of the edge ``a -> b``, into
+    ``out``; returns its number of vertices."""
     size = 0
     ex, ey = b[0] - a[0], b[1] - a[1]
     for k in range(count):
@@ -171,14 +169,14 @@ def _clip(polygon: np.ndarray, count: int, a: np.ndarray, b: np.ndarray):
         side_p = ex * (p[1] - a[1]) - ey * (p[0] - a[0])
         side_q = ex * (q[1] - a[1]) - ey * (q[0] - a[0])
         if side_p >= 0:
-            out[size] = p
+            out[size, 0], out[size, 1] = p[0], p[1]
             size += 1
         if (side_p >= 0) != (side_q >= 0):
             t = side_p / (side_p - side_q)
             out[size, 0] = p[0] + t * (q[0] - p[0])
             out[size, 1] = p[1] + t * (q[1] - p[1])
             size += 1
-    return out, size
+    return size
 
 
 @njit(cache=True)
@@ -192,10 +190,13 @@ def rotated_iou(a: np.ndarray, b: np.ndarray) -> float:
     dx, dy = a[0] - b[0], a[1] - b[1]
     if dx * dx + dy * dy >= reach * reach:
         return 0.0
-    polygon, count = _corners(a), 4
-    edges = _corners(b)
+    polygon, spare, edges = np.empty((12, 2)), np.empty((12, 2)), np.empty((4, 2))
+    _corners(a, polygon)
+    _corners(b, edges)
+    count = 4
     for k in range(4):
-        polygon, count = _clip(polygon, count, edges[k], edges[(k + 1) % 4])
+        count = _clip(polygon, count, edges[k], edges[(k + 1) % 4], spare)
+        polygon, spare = spare, polygon
         if count == 0:
             return 0.0
     inter = 0.0
