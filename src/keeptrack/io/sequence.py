@@ -134,6 +134,9 @@ def load_sequence(
         ValueError: For an unknown split.
     """
     folder = Path(folder)
+    if split not in set(Split):
+        names = ", ".join(s.value for s in Split)
+        raise ValueError(f"split must be one of {names}; got {split!r}")
     split = Split(split)
     info = read_seqinfo(folder)
     start, stop = split.bounds(info.length)
