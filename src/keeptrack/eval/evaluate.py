@@ -72,7 +72,7 @@ def evaluate_mot_sequences(
 
     out = {name: _summary(res) for name, res in per_sequence.items()}
     combined = [
-        metric.combine_sequences([res[i] for res in per_sequence.values()])
+        metric.combine_sequences({name: res[i] for name, res in per_sequence.items()})
         for i, metric in enumerate(METRICS)
     ]
     out[COMBINED] = _summary(combined)
