@@ -89,25 +89,11 @@ def dataset_hash(config: str, sequences) -> str:
 
 def load_dataset(dataset: str):
     """The sequences of one data set, cut as its benchmark scores them."""
-    from types import SimpleNamespace
+    from keeptrack.io.sequence import load_sequences
 
-    from keeptrack.io.mot import (
-        detections_by_frame,
-        read_mot_file,
-        read_seqinfo,
-        shift_frames,
-        val_half_start,
-    )
-
-    root = DATA_DIR / ("mot17-train" if dataset == "mot17-val-half" else dataset)
-    sequences = []
-    for folder in sorted(p for p in root.iterdir() if (p / "seqinfo.ini").is_file()):
-        info = read_seqinfo(folder)
-        start = val_half_start(info.length) if dataset == "mot17-val-half" else 0
-        det = shift_frames(read_mot_file(folder / "det" / "det.txt"), start)
-        frames = detections_by_frame(det, info.length - start)
-        sequences.append(SimpleNamespace(frame_rate=info.frame_rate, frames=frames))
-    return sequences
+    if dataset == "mot17-val-half":
+        return load_sequences(DATA_DIR / "mot17-train", "val-half")
+    return load_sequences(DATA_DIR / dataset)
 
 
 @pytest.fixture(scope="module", params=DATASETS)

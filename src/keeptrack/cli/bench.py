@@ -16,24 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from rich import box
 from rich.progress import Progress
 from rich.table import Table
 
 from keeptrack.benchmark import bytetrack_output_filter, track_detections
-from keeptrack.cli.eval import INPUT_ERRORS, Benchmark, Frames, fail, frame_offset, wide_console
+from keeptrack.cli.eval import INPUT_ERRORS, Benchmark, fail, wide_console
 from keeptrack.eval import COMBINED, evaluate_mot_sequences
-from keeptrack.io.mot import (
-    detections_by_frame,
-    find_sequences,
-    read_mot_detections,
-    read_mot_gt,
-    read_seqinfo,
-    shift_frames,
-    write_mot_results,
-)
+from keeptrack.io.mot import write_mot_results
+from keeptrack.io.sequence import Sequence, Split, load_sequences, resolve_cmc
 from keeptrack.trackers.registry import (
     create_tracker,
     parse_tracker_options,
@@ -44,16 +36,6 @@ from keeptrack.trackers.registry import (
 #: Table columns: (heading, metric key); ratios are shown as percentages.
 SCORE_COLUMNS = (("HOTA", "HOTA"), ("MOTA", "MOTA"), ("IDF1", "IDF1"), ("IDSW", "IDSW"))
 SCORE_COLUMNS += (("AssA", "AssA"), ("DetA", "DetA"))
-
-
-@dataclass
-class BenchSequence:
-    """Detections per frame and GT of one sequence, cut to the scored frames."""
-
-    name: str
-    frame_rate: float
-    frames: list[np.ndarray]
-    gt: np.ndarray
 
 
 @dataclass
@@ -75,36 +57,21 @@ class TrackerRun:
         return row
 
 
-def load_sequences(data: Path, frames: Frames) -> list[BenchSequence]:
-    """Every ``<seq>`` under ``data`` with ``gt/gt.txt``, ``det/det.txt`` and ``seqinfo.ini``."""
-    names = [n for n in find_sequences(data) if (data / n / "det" / "det.txt").is_file()]
-    if not names:
-        raise FileNotFoundError(f"no <sequence>/gt/gt.txt with det/det.txt under {data}")
-    sequences = []
-    for name in names:
-        info = read_seqinfo(data / name)
-        start = frame_offset(info.length, frames)
-        det = read_mot_detections(data / name / "det" / "det.txt", info.length)
-        gt = read_mot_gt(data / name / "gt" / "gt.txt", info.length)
-        per_frame = detections_by_frame(shift_frames(det, start), info.length - start)
-        sequences.append(BenchSequence(name, info.frame_rate, per_frame, shift_frames(gt, start)))
-    return sequences
-
-
-def _make_tracker(name: str, options: dict[str, Any], frame_rate: float):
-    """A fresh tracker; ``frame_rate`` comes from ``seqinfo.ini`` unless set on the command line."""
+def _make_tracker(name: str, options: dict[str, Any], seq: Sequence):
+    """A fresh tracker for ``seq``: ``frame_rate`` comes from ``seqinfo.ini`` unless set on the
+    command line, and ``--tracker.cmc file`` replays the sequence's ``gmc.txt``."""
     cls = tracker_class(name)
-    params = dict(options)
+    params = resolve_cmc(dict(options), seq)
     if "frame_rate" in tracker_parameters(cls):
-        params.setdefault("frame_rate", frame_rate)
+        params.setdefault("frame_rate", seq.frame_rate)
     return create_tracker(name, **params)
 
 
 def run_tracker(
     name: str,
     options: dict[str, Any],
-    sequences: list[BenchSequence],
-    frames: Frames,
+    sequences: list[Sequence],
+    frames: Split,
     output_dir: Path,
     benchmark: Benchmark,
     progress: Progress,
@@ -116,13 +83,13 @@ def run_tracker(
     # compiled step: one untimed frame keeps that out of the speed.
     warm_up = next((f for s in sequences for f in s.frames if len(f)), None)
     if warm_up is not None:
-        _make_tracker(name, options, sequences[0].frame_rate).update(warm_up)
+        _make_tracker(name, options, sequences[0]).update(warm_up)
     for seq in sequences:
         progress.update(task, description=f"{name} {seq.name}")
-        rows, elapsed = track_detections(_make_tracker(name, options, seq.frame_rate), seq.frames)
+        rows, elapsed = track_detections(_make_tracker(name, options, seq), seq.frames)
         seconds += elapsed
-        if frames is Frames.val_half:
-            rows = bytetrack_output_filter(rows)  # ByteTrack's MOT17 val-half protocol
+        if frames is not Split.all:
+            rows = bytetrack_output_filter(rows)  # ByteTrack's MOT17 half-split protocol
         write_mot_results(output_dir / name / f"{seq.name}.txt", rows)
         results[seq.name] = rows
         progress.advance(task)
@@ -131,7 +98,7 @@ def run_tracker(
     progress.update(task, description=f"{name} peak memory")
     busiest = max(sequences, key=lambda s: sum(len(f) for f in s.frames))
     tracemalloc.start()
-    track_detections(_make_tracker(name, options, busiest.frame_rate), busiest.frames)
+    track_detections(_make_tracker(name, options, busiest), busiest.frames)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     progress.advance(task)
@@ -227,8 +194,11 @@ def bench(
         str, typer.Option(help="Comma-separated tracker names.")
     ] = "bytetrack,sort",
     frames: Annotated[
-        Frames, typer.Option(help="Score all frames, or the val half (with ByteTrack's filter).")
-    ] = Frames.all,
+        Split,
+        typer.Option(
+            help="Score all frames, or the val or train half (with ByteTrack's output filter)."
+        ),
+    ] = Split.all,
     benchmark: Annotated[Benchmark, typer.Option(help="Dataset semantics.")] = Benchmark.mot17,
     output_dir: Annotated[
         Path, typer.Option(help="Where results, bench.md, bench.json and bench.png go.")
@@ -240,7 +210,8 @@ def bench(
     """Run trackers on a data set's detections, score them and compare accuracy and speed.
 
     Set tracker parameters with --tracker.<param> VALUE (e.g. --tracker.lost_track_buffer 60);
-    each applies to every tracker run. --list-params shows them.
+    each applies to every tracker run. --list-params shows them. --tracker.cmc file replays
+    each sequence's gmc.txt (camera motion computed on the real frames).
     """
     console = wide_console()
     try:

@@ -30,6 +30,7 @@ from keeptrack.annotate import TrackAnnotator
 from keeptrack.cli.eval import fail
 from keeptrack.detectors import DETECTORS, DetectorError, create_detector
 from keeptrack.io.mot import MOTResultsWriter
+from keeptrack.io.sequence import load_sequence, resolve_cmc
 from keeptrack.io.sinks import (
     DisplaySink,
     JsonLinesSink,
@@ -38,6 +39,7 @@ from keeptrack.io.sinks import (
     check_output_path,
 )
 from keeptrack.io.sources import FrameSource, SourceError, open_source
+from keeptrack.motion.camera.base import FILE
 from keeptrack.pipeline import STAGES, Outputs, RunResult, run_pipeline
 from keeptrack.trackers.registry import (
     TRACKERS,
@@ -52,15 +54,30 @@ EXIT_INTERRUPTED = 130
 SETUP_ERRORS = (SourceError, DetectorError, SinkError, ValueError, FileNotFoundError)
 
 
-def tracker_builder(name: str, extra_args: list[str]) -> Callable[[float], Any]:
+def tracker_builder(
+    name: str, extra_args: list[str], source: str | None = None
+) -> Callable[[float], Any]:
     """Check the tracker name and its ``--tracker.<param>`` options now (before any file is
     opened); build the tracker once the source's frame rate is known.
 
+    ``--tracker.cmc file`` replays the camera motion of a MOTChallenge ``source`` folder's
+    ``gmc.txt``, one warp per frame.
+
     Raises:
-        ValueError: Unknown tracker or parameter (listing the valid ones), bad value.
+        ValueError: Unknown tracker or parameter (listing the valid ones), bad value, or
+            ``cmc file`` for a source that is not a MOTChallenge sequence folder.
+        FileNotFoundError: ``cmc file`` for a folder without ``gmc.txt``.
     """
     cls = tracker_class(name)
     params = parse_tracker_options(cls, extra_args)
+    if params.get("cmc") == FILE:
+        folder = Path(source or "").expanduser()
+        if source is None or not (folder / "seqinfo.ini").is_file():
+            raise ValueError(
+                "--tracker.cmc file replays <sequence>/gmc.txt, so --source must be a "
+                f"MOTChallenge sequence folder (with seqinfo.ini); got {source!r}"
+            )
+        params = resolve_cmc(params, load_sequence(folder, detections=False, gt=False))
 
     def build(frame_rate: float) -> Any:
         if "frame_rate" in tracker_parameters(cls):  # an explicit --tracker.frame_rate wins
@@ -235,7 +252,7 @@ def track(
     results."""
     console = Console(stderr=True)
     try:
-        build_tracker = tracker_builder(tracker, ctx.args)
+        build_tracker = tracker_builder(tracker, ctx.args, source)
         frames = open_source(source, fps)
     except SETUP_ERRORS as error:
         fail(error)

@@ -16,7 +16,7 @@ from keeptrack.eval.count import Count
 from keeptrack.eval.data import BENCHMARKS, preprocess
 from keeptrack.eval.hota import HOTA
 from keeptrack.eval.identity import Identity
-from keeptrack.io.mot import check_mot_rows, read_mot_results
+from keeptrack.io.mot import check_mot_rows, read_mot_tracks
 
 COMBINED = "COMBINED"
 METRICS = (HOTA(), CLEAR(), Identity(), Count())
@@ -64,7 +64,7 @@ def evaluate_mot_sequences(
         gt_rows = check_mot_rows(gt_rows, f"gt[{name!r}]", length, track_ids=True)
         source = results[name]
         if isinstance(source, (str, Path)):
-            tracker_rows = read_mot_results(source, length)
+            tracker_rows = read_mot_tracks(source, length)
         else:
             tracker_rows = check_mot_rows(source, f"results[{name!r}]", length, track_ids=True)
         data = preprocess(gt_rows, tracker_rows, length, benchmark, name)
@@ -72,7 +72,7 @@ def evaluate_mot_sequences(
 
     out = {name: _summary(res) for name, res in per_sequence.items()}
     combined = [
-        metric.combine_sequences([res[i] for res in per_sequence.values()])
+        metric.combine_sequences({name: res[i] for name, res in per_sequence.items()})
         for i, metric in enumerate(METRICS)
     ]
     out[COMBINED] = _summary(combined)
