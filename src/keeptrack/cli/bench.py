@@ -23,9 +23,17 @@ from rich.table import Table
 
 from keeptrack.benchmark import bytetrack_output_filter, track_detections
 from keeptrack.cli.eval import INPUT_ERRORS, Benchmark, fail, wide_console
+from keeptrack.config import resolve_tracker
 from keeptrack.eval import COMBINED, evaluate_mot_sequences
-from keeptrack.io.mot import write_mot_results
-from keeptrack.io.sequence import Sequence, Split, load_sequences, resolve_cmc
+from keeptrack.eval.evaluate import summarize_sequences
+from keeptrack.executors import JobRunner
+from keeptrack.io.mot import (
+    find_sequences,
+    write_mot_results,
+)
+from keeptrack.io.sequence import Sequence, load_sequences, resolve_cmc
+from keeptrack.io.sequence import Split as Frames
+from keeptrack.sweep import SequenceJob, collect, load_sequence, peak_memory_mb, track_and_score
 from keeptrack.trackers.registry import (
     create_tracker,
     parse_tracker_options,
@@ -58,12 +66,13 @@ class TrackerRun:
 
 
 def _make_tracker(name: str, options: dict[str, Any], seq: Sequence):
-    """A fresh tracker for ``seq``: ``frame_rate`` comes from ``seqinfo.ini`` unless set on the
-    command line, and ``--tracker.cmc file`` replays the sequence's ``gmc.txt``."""
+    """A fresh tracker for ``seq``; ``frame_rate`` comes from ``seqinfo.ini`` unless set on the
+    command line, and ``cmc="file"`` replays the sequence's ``gmc.txt``."""
     cls = tracker_class(name)
     params = resolve_cmc(dict(options), seq)
+    frame_rate = seq.frame_rate
     if "frame_rate" in tracker_parameters(cls):
-        params.setdefault("frame_rate", seq.frame_rate)
+        params.setdefault("frame_rate", frame_rate)
     return create_tracker(name, **params)
 
 
@@ -71,7 +80,7 @@ def run_tracker(
     name: str,
     options: dict[str, Any],
     sequences: list[Sequence],
-    frames: Split,
+    frames: Frames,
     output_dir: Path,
     benchmark: Benchmark,
     progress: Progress,
@@ -88,8 +97,8 @@ def run_tracker(
         progress.update(task, description=f"{name} {seq.name}")
         rows, elapsed = track_detections(_make_tracker(name, options, seq), seq.frames)
         seconds += elapsed
-        if frames is not Split.all:
-            rows = bytetrack_output_filter(rows)  # ByteTrack's MOT17 half-split protocol
+        if frames is Frames.val_half:
+            rows = bytetrack_output_filter(rows)  # ByteTrack's MOT17 val-half protocol
         write_mot_results(output_dir / name / f"{seq.name}.txt", rows)
         results[seq.name] = rows
         progress.advance(task)
@@ -110,6 +119,61 @@ def run_tracker(
     )
     total_frames = sum(len(s.frames) for s in sequences)
     return TrackerRun(name, options, metrics, total_frames / max(seconds, 1e-9), peak)
+
+
+def run_trackers_parallel(
+    names: list[str],
+    options: dict[str, dict[str, Any]],
+    data: Path,
+    frames: Frames,
+    output_dir: Path,
+    benchmark: Benchmark,
+    runner: JobRunner,
+    progress: Progress,
+) -> list[TrackerRun]:
+    """:func:`run_tracker` for every tracker, as tracker x sequence jobs on ``runner``.
+
+    Scores equal the serial run's exactly; speeds are measured while jobs share the cores, so
+    compare them within one run only.
+    """
+    sequences = [n for n in find_sequences(data) if (data / n / "det" / "det.txt").is_file()]
+    if not sequences:
+        raise FileNotFoundError(f"no <sequence>/gt/gt.txt with det/det.txt under {data}")
+    split = "val-half" if frames is Frames.val_half else "all"
+    jobs = [
+        SequenceJob(
+            str(data / seq),
+            split,
+            name,
+            options[name],
+            benchmark.value,
+            str(output_dir / name / f"{seq}.txt"),
+        )  # fmt: skip
+        for name in names
+        for seq in sequences
+    ]
+    busiest = {  # peak memory is measured on the sequence with the most detections
+        name: max(jobs, key=lambda j: sum(len(f) for f in load_sequence(j.folder, split).frames))
+        for name in names
+    }
+    memory_jobs = [busiest[name] for name in names]
+    task = progress.add_task("tracker x sequence jobs", total=len(jobs) + len(memory_jobs))
+    outcomes, memory = {}, {}
+    for index, outcome in runner.map(track_and_score, jobs):
+        outcomes[index] = outcome
+        progress.advance(task)
+    for index, peak in runner.map(peak_memory_mb, memory_jobs):
+        memory[index] = peak
+        progress.advance(task)
+    done = collect(outcomes, len(jobs))
+    peaks = collect(memory, len(memory_jobs))
+    runs = []
+    for t, name in enumerate(names):
+        mine = done[t * len(sequences) : (t + 1) * len(sequences)]
+        metrics = summarize_sequences({o.name: o.metrics for o in mine})
+        fps = sum(o.frames for o in mine) / max(sum(o.seconds for o in mine), 1e-9)
+        runs.append(TrackerRun(name, options[name], metrics, fps, peaks[t]))
+    return runs
 
 
 def markdown_table(runs: list[TrackerRun]) -> str:
@@ -194,11 +258,8 @@ def bench(
         str, typer.Option(help="Comma-separated tracker names.")
     ] = "bytetrack,sort",
     frames: Annotated[
-        Split,
-        typer.Option(
-            help="Score all frames, or the val or train half (with ByteTrack's output filter)."
-        ),
-    ] = Split.all,
+        Frames, typer.Option(help="Score all frames, or the val half (with ByteTrack's filter).")
+    ] = Frames.all,
     benchmark: Annotated[Benchmark, typer.Option(help="Dataset semantics.")] = Benchmark.mot17,
     output_dir: Annotated[
         Path, typer.Option(help="Where results, bench.md, bench.json and bench.png go.")
@@ -206,12 +267,22 @@ def bench(
     list_params: Annotated[
         bool, typer.Option("--list-params", help="List the trackers' --tracker.<param> options.")
     ] = False,
+    tracker_config: Annotated[
+        Path | None,
+        typer.Option(help="Parameters from a YAML/JSON file (keeptrack tune's) for its tracker."),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Local processes running tracker x sequence jobs (1: serial).")
+    ] = 1,
+    executor: Annotated[str, typer.Option(help="local (process pool) or ray.")] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster to join (default: start a local Ray).")
+    ] = None,
 ) -> None:
     """Run trackers on a data set's detections, score them and compare accuracy and speed.
 
     Set tracker parameters with --tracker.<param> VALUE (e.g. --tracker.lost_track_buffer 60);
-    each applies to every tracker run. --list-params shows them. --tracker.cmc file replays
-    each sequence's gmc.txt (camera motion computed on the real frames).
+    each applies to every tracker run. --list-params shows them.
     """
     console = wide_console()
     try:
@@ -222,16 +293,27 @@ def bench(
             console.print(parameters_table(names))
             return
         options = {n: parse_tracker_options(tracker_class(n), list(ctx.args)) for n in names}
+        if tracker_config is not None:
+            chosen = resolve_tracker(names[0], False, tracker_config, list(ctx.args))
+            if chosen.tracker not in names:
+                raise ValueError(f"--tracker-config is for {chosen.tracker}, not in --trackers")
+            options[chosen.tracker] = chosen.params
         sequences = load_sequences(data, frames)
         runs = []
         with Progress(console=console, transient=True) as progress:
-            for name in names:
-                runs.append(
-                    run_tracker(
-                        name, options[name], sequences, frames, output_dir, benchmark, progress
+            if workers == 1 and executor == "local":
+                for name in names:
+                    runs.append(
+                        run_tracker(
+                            name, options[name], sequences, frames, output_dir, benchmark, progress
+                        )
                     )
-                )
-    except INPUT_ERRORS as error:
+            else:
+                with JobRunner(workers, executor, ray_address) as runner:
+                    runs = run_trackers_parallel(
+                        names, options, data, frames, output_dir, benchmark, runner, progress
+                    )
+    except (*INPUT_ERRORS, ImportError) as error:
         fail(error)
     total_frames = sum(len(s.frames) for s in sequences)
     title = f"{data} ({len(sequences)} sequences, {total_frames} frames, frames: {frames.value})"

@@ -132,6 +132,13 @@ def evaluate(
     output_dir: Annotated[
         Path, typer.Option(help="Where metrics.json and metrics.csv are written.")
     ] = Path("runs/eval"),
+    workers: Annotated[
+        int, typer.Option(help="Local processes, one sequence each (1: serial).")
+    ] = 1,
+    executor: Annotated[str, typer.Option(help="local (process pool) or ray.")] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster to join (default: start a local Ray).")
+    ] = None,
 ) -> None:
     """Score tracker results with HOTA, CLEAR (MOTA) and Identity (IDF1), as TrackEval does."""
     console = wide_console()
@@ -140,8 +147,15 @@ def evaluate(
         if not names:
             raise FileNotFoundError(f"no <sequence>/gt/gt.txt under {gt_dir}")
         gt, results, lengths = load_inputs(gt_dir, results_dir, names, frames)
-        metrics = evaluate_mot_sequences(gt, results, lengths, benchmark.value)
-    except INPUT_ERRORS as error:
+        if workers == 1 and executor == "local":
+            metrics = evaluate_mot_sequences(gt, results, lengths, benchmark.value)
+        else:
+            from keeptrack.executors import JobRunner
+            from keeptrack.sweep import score_all
+
+            with JobRunner(min(workers, len(names)), executor, ray_address) as runner:
+                metrics = score_all(gt, results, lengths, benchmark.value, runner)
+    except (*INPUT_ERRORS, ImportError) as error:
         fail(error)
     title = f"{results_dir} ({benchmark.value}, frames: {frames.value})"
     console.print(metrics_table(title, metrics, "sequence"))

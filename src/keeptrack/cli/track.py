@@ -27,8 +27,12 @@ from rich.progress import (
 from rich.table import Table
 
 from keeptrack.annotate import TrackAnnotator
+from keeptrack.batch import DetectorSettings
+from keeptrack.cli.batch import run_batch, wants_batch
 from keeptrack.cli.eval import fail
+from keeptrack.config import resolve_tracker
 from keeptrack.detectors import DETECTORS, DetectorError, create_detector
+from keeptrack.io.frameless import open_tracking_source
 from keeptrack.io.mot import MOTResultsWriter
 from keeptrack.io.sequence import load_sequence, resolve_cmc
 from keeptrack.io.sinks import (
@@ -38,7 +42,7 @@ from keeptrack.io.sinks import (
     VideoFileSink,
     check_output_path,
 )
-from keeptrack.io.sources import FrameSource, SourceError, open_source
+from keeptrack.io.sources import FrameSource, SourceError
 from keeptrack.motion.camera.base import FILE
 from keeptrack.pipeline import STAGES, Outputs, RunResult, run_pipeline
 from keeptrack.trackers.registry import (
@@ -55,10 +59,14 @@ SETUP_ERRORS = (SourceError, DetectorError, SinkError, ValueError, FileNotFoundE
 
 
 def tracker_builder(
-    name: str, extra_args: list[str], source: str | None = None
+    name: str,
+    extra_args: list[str],
+    base: dict[str, Any] | None = None,
+    source: str | None = None,
 ) -> Callable[[float], Any]:
     """Check the tracker name and its ``--tracker.<param>`` options now (before any file is
-    opened); build the tracker once the source's frame rate is known.
+    opened); build the tracker once the source's frame rate is known. ``base`` holds
+    parameters from a config file, which the options override.
 
     ``--tracker.cmc file`` replays the camera motion of a MOTChallenge ``source`` folder's
     ``gmc.txt``, one warp per frame.
@@ -69,7 +77,7 @@ def tracker_builder(
         FileNotFoundError: ``cmc file`` for a folder without ``gmc.txt``.
     """
     cls = tracker_class(name)
-    params = parse_tracker_options(cls, extra_args)
+    params = {**(base or {}), **parse_tracker_options(cls, extra_args)}
     if params.get("cmc") == FILE:
         folder = Path(source or "").expanduser()
         if source is None or not (folder / "seqinfo.ini").is_file():
@@ -197,12 +205,13 @@ def finish(result: RunResult, written: list[Path], console: Console) -> None:
 def track(
     ctx: typer.Context,
     source: Annotated[
-        str,
+        list[str],
         typer.Option(
             "--source",
             "-s",
-            help="Video file, webcam index (0), "
-            "rtsp/http URL, image folder or MOTChallenge sequence folder.",
+            help="Video file, webcam index (0), rtsp/http URL, image folder or MOTChallenge "
+            "sequence folder; repeat it, or give a glob, a .txt list, a folder of videos or of "
+            "sequences, to track many (with --output-dir).",
         ),
     ],
     detector: Annotated[
@@ -247,14 +256,56 @@ def track(
     show_confidence: Annotated[bool, typer.Option(help="Scores in labels.")] = False,
     trace_length: Annotated[int, typer.Option(help="Frames of trail per object (0: none).")] = 30,
     max_frames: Annotated[int | None, typer.Option(help="Stop after this many frames.")] = None,
+    tracker_config: Annotated[
+        Path | None,
+        typer.Option(help="Tracker and parameters from a YAML/JSON file (keeptrack tune's)."),
+    ] = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(help="Many sources: <name>.txt / .jsonl / .mp4 per source go here."),
+    ] = None,
+    save: Annotated[
+        str, typer.Option(help="Many sources: outputs per source, from mot,json,video.")
+    ] = "mot,json",
+    workers: Annotated[
+        int | None, typer.Option(help="Many sources: local processes (default: all cores).")
+    ] = None,
+    executor: Annotated[
+        str, typer.Option(help="Many sources: local (process pool) or ray.")
+    ] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster to join (default: start a local Ray).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Many sources: skip those with complete outputs.")
+    ] = False,
 ) -> None:
     """Track objects in a video, webcam, stream or image folder; write an annotated video and
     results."""
     console = Console(stderr=True)
     try:
-        build_tracker = tracker_builder(tracker, ctx.args, source)
-        frames = open_source(source, fps)
-    except SETUP_ERRORS as error:
+        # by name: typer vendors its own click, so the enum classes differ between versions
+        given = getattr(ctx.get_parameter_source("tracker"), "name", "DEFAULT") != "DEFAULT"
+        chosen = resolve_tracker(tracker, given, tracker_config, ctx.args)
+        if wants_batch(source, output_dir):
+            settings = DetectorSettings(
+                name=detector,
+                model=model,
+                config=config,
+                detections=None if detections is None else str(detections),
+                classes=tuple(classes.split(",")) if classes else None,
+                confidence=confidence,
+                nms_iou=nms_iou,
+                input_size=parse_size(input_size),
+            )
+            options = {"fps": fps, "max_frames": max_frames, "trace_length": trace_length}
+            options["show_confidence"] = show_confidence
+            run_batch(source, output_dir, chosen, settings, save, options, workers, executor,
+                      ray_address, resume)  # fmt: skip
+            return
+        build_tracker = tracker_builder(chosen.tracker, [], chosen.params, source[0])
+        frames = open_tracking_source(source[0], fps, detector)
+    except (*SETUP_ERRORS, ImportError) as error:
         fail(error)
     try:
         tracker_obj = build_tracker(frames.fps)
