@@ -169,7 +169,8 @@ class PyAVSource(FrameSource):
             self._container = av.open(str(path))
             stream = self._container.streams.video[0]
         except (av.error.FFmpegError, IndexError) as error:
-            raise SourceError(f"cannot open video file {path}: {error}") from None
+            reason = getattr(error, "strerror", None) or error  # without PyAV's errno noise
+            raise SourceError(f"cannot open video file {path}: {reason}") from None
         self._stream = stream
         rate = float(stream.average_rate or 0) or DEFAULT_FPS
         size = (int(stream.codec_context.width), int(stream.codec_context.height))
