@@ -65,7 +65,16 @@ ON_INVALID = ("raise", "drop")
 
 
 class InvalidDetectionsWarning(UserWarning):
-    """Detections rows were dropped because of bad values (``on_invalid="drop"``)."""
+    """Bad input was dropped or ignored (``on_invalid="drop"``).
+
+    Attributes:
+        kind: What was wrong (``"NaN or inf"``, ``"inverted or empty box"``, ``"timestamp"``, ...);
+            each kind is warned about once per tracker.
+    """
+
+    def __init__(self, message: str, kind: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -136,9 +145,11 @@ class DetectionArrays:
         return out
 
 
-def empty_detections() -> DetectionArrays:
-    """A batch with no detections (a frame where the detector found nothing)."""
-    return DetectionArrays(np.empty((0, 4)), np.empty(0), np.empty(0, dtype=np.int64))
+def empty_detections(oriented: bool = False) -> DetectionArrays:
+    """A batch with no detections (a frame where the detector found nothing); an oriented one
+    gives ``(0, 9)`` output, like every other frame of an oriented stream."""
+    xywhr = np.empty((0, 5)) if oriented else None
+    return DetectionArrays(np.empty((0, 4)), np.empty(0), np.empty(0, dtype=np.int64), xywhr=xywhr)
 
 
 def _describe(value: Any) -> str:
@@ -176,7 +187,7 @@ def _all_plausible(
         x1, y1, x2, y2 = xyxy[n, 0], xyxy[n, 1], xyxy[n, 2], xyxy[n, 3]
         if not (np.isfinite(x1) and np.isfinite(y1) and np.isfinite(x2) and np.isfinite(y2)):
             return False
-        if not (x2 >= x1 and y2 >= y1):
+        if not (x2 > x1 and y2 > y1):
             return False
         if not (-tolerance <= confidence[n] <= 1.0 + tolerance):
             return False
@@ -190,11 +201,11 @@ def _row_problems(
 ) -> list[tuple[str, np.ndarray, Callable[[int], str]]]:
     """``(kind, bad-row mask, message for one row)`` per kind of problem, most basic first.
 
-    A row is reported under the first kind it fails (a NaN box is not also "inverted")."""
+    A row is reported under the first kind it fails (a NaN box is not also "inverted or empty")."""
     with np.errstate(invalid="ignore"):
         non_finite = ~np.isfinite(xyxy).all(axis=1) | ~np.isfinite(confidence)
         non_finite |= ~np.isfinite(class_id)
-        inverted = ~non_finite & ((xyxy[:, 2] < xyxy[:, 0]) | (xyxy[:, 3] < xyxy[:, 1]))
+        inverted = ~non_finite & ((xyxy[:, 2] <= xyxy[:, 0]) | (xyxy[:, 3] <= xyxy[:, 1]))
         score = ~non_finite & ((confidence < -SCORE_TOLERANCE) | (confidence > 1 + SCORE_TOLERANCE))
         fractional = ~non_finite & (class_id != np.round(class_id))
     return [
@@ -207,11 +218,11 @@ def _row_problems(
             ),
         ),
         (
-            "inverted box",
+            "inverted or empty box",
             inverted,
             lambda r: (
-                f"{name} boxes must be [x1, y1, x2, y2] with x2 >= x1 and y2 >= y1; "
-                f"row {r} is {xyxy[r].tolist()}"
+                f"{name} boxes must be [x1, y1, x2, y2] with x2 > x1 and y2 > y1 (an empty "
+                f"box overlaps nothing); row {r} is {xyxy[r].tolist()}"
             ),
         ),
         (
@@ -247,9 +258,11 @@ def _valid_rows(
             raise ValueError(message(first))
         if warned is None or kind not in warned:
             warnings.warn(
-                f"dropped {int(mask.sum())} of {n} detections ({kind}): {message(first)}; "
-                f'on_invalid="drop" drops such rows and warns once per kind',
-                InvalidDetectionsWarning,
+                InvalidDetectionsWarning(
+                    f"dropped {int(mask.sum())} of {n} detections ({kind}): {message(first)}; "
+                    'on_invalid="drop" drops such rows and warns once per kind',
+                    kind,
+                ),
                 stacklevel=4,
             )
             if warned is not None:
@@ -346,15 +359,15 @@ def _from_xywhr_array(
     n, columns = array.shape
     xywhr = array[:, :5].copy()
     with np.errstate(invalid="ignore"):
-        negative = (xywhr[:, 2:4] < 0).any(axis=1)
+        negative = (xywhr[:, 2:4] <= 0).any(axis=1)
     extra = []
     if negative.any():
         extra.append(
             (
-                "negative oriented size",
+                "empty oriented box",
                 negative,
                 lambda r: (
-                    f"{name} oriented boxes need w, h >= 0; row {r} is {array[r, :5].tolist()}"
+                    f"{name} oriented boxes need w, h > 0; row {r} is {array[r, :5].tolist()}"
                 ),
             )
         )
@@ -373,7 +386,7 @@ def _from_array(
     if array.size == 0 and array.ndim <= 2:
         if box_format == "xywhr" and array.ndim == 2 and array.shape[1] not in (0, 5, 6, 7):
             raise ValueError(f"{name} xywhr boxes need 5, 6 or 7 columns; got {_describe(array)}")
-        return empty_detections()
+        return empty_detections(oriented=box_format == "xywhr")
     columns = array.shape[1] if array.ndim == 2 else None
     if box_format == "xywhr":
         if columns not in (5, 6, 7):

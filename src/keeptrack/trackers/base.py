@@ -189,12 +189,14 @@ class BaseTracker(ABC):
                 raise
             self._warn_once("timestamp", f"{error}; ignoring this timestamp")
             skipped, timestamp = 0, None
+        if len(batch) == 0 and self._oriented and batch.xywhr is None and batch.source is None:
+            batch = empty_detections(oriented=True)  # (0, 9) output, as every oriented frame
         if frame_size is not None:
             self._frame_size = frame_size
         if oriented is not None:
             self._oriented = oriented
         for _ in range(skipped):
-            self._advance(empty_detections(), None)
+            self._advance(empty_detections(oriented=bool(self._oriented)), None)
         det_index, track_id = self._advance(batch, frame)
         if timestamp is not None:
             self._last_timestamp = float(timestamp)
@@ -204,8 +206,7 @@ class BaseTracker(ABC):
         if kind not in self._warned:
             self._warned.add(kind)
             warnings.warn(
-                f'{message} (on_invalid="drop"; warned once per kind)',
-                InvalidDetectionsWarning,
+                InvalidDetectionsWarning(f'{message} (on_invalid="drop"; once per kind)', kind),
                 stacklevel=4,
             )
 

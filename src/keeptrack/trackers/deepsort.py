@@ -175,6 +175,11 @@ class DeepSORTTracker(BaseTracker):
             ValueError: On malformed input (named), before any state changes.
         """
         batch = self._read_detections(detections, box_format, on_invalid)
+        if batch.xywhr is not None and len(batch):
+            raise ValueError(
+                "detections are oriented boxes; DeepSORTTracker tracks axis-aligned boxes only "
+                "(SORT, ByteTrack, OC-SORT and BoT-SORT track oriented ones)"
+            )
         if embeddings is not None:
             features = check_embeddings(embeddings, batch.input_count, self._feature_dim)
             features = batch.take(features)
