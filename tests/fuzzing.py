@@ -392,18 +392,6 @@ def run_checked(plan: Plan, stats: Stats | None = None) -> list[np.ndarray | Non
     return outputs
 
 
-def outputs_of(tracker: Any, calls: list[Call]) -> list[np.ndarray | None]:
-    out = []
-    for call in calls:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", InvalidDetectionsWarning)
-                out.append(update(tracker, call))
-        except ValueError:
-            out.append(None)
-    return out
-
-
 def same_outputs(a: list, b: list) -> bool:
     return len(a) == len(b) and all(
         (x is None and y is None) or (x is not None and y is not None and np.array_equal(x, y))
@@ -411,20 +399,25 @@ def same_outputs(a: list, b: list) -> bool:
     )
 
 
-def check_replay(plan: Plan, cut: int) -> None:
+def check_replay(plan: Plan, cut: int, stats: Stats | None = None) -> None:
     """Determinism, ``state_dict`` resume and pickle round trip at call ``cut``: all three
-    continue bit-identically to an uninterrupted run."""
+    continue bit-identically to an uninterrupted run. Every call of every run goes through a
+    :class:`Checker` too, so each one is checked for the per-call invariants."""
     calls = build_calls(plan)
-    whole = outputs_of(make_tracker(plan), calls)
-    if not same_outputs(whole, outputs_of(make_tracker(plan), calls)):
+    whole = run_checked(plan, stats)
+    if not same_outputs(whole, run_checked(plan, stats)):
         raise InvariantError("two fresh trackers gave different outputs on the same stream")
     cut = min(cut, len(calls))
-    first = make_tracker(plan)
-    outputs_of(first, calls[:cut])
+    first = Checker(make_tracker(plan), stats)
+    for i in range(cut):
+        first(i, calls[i])
     resumed = make_tracker(plan)
-    resumed.load_state_dict(first.state_dict())
-    if not same_outputs(whole[cut:], outputs_of(resumed, calls[cut:])):
-        raise InvariantError(f"state_dict taken after call {cut} did not resume identically")
-    unpickled = pickle.loads(pickle.dumps(first))
-    if not same_outputs(whole[cut:], outputs_of(unpickled, calls[cut:])):
-        raise InvariantError(f"pickled after call {cut}, the tracker did not continue identically")
+    resumed.load_state_dict(first.tracker.state_dict())
+    for name, tracker in (
+        ("state_dict", resumed),
+        ("pickle", pickle.loads(pickle.dumps(first.tracker))),
+    ):
+        checker = Checker(tracker, stats)
+        tail = [checker(i, calls[i]) for i in range(cut, len(calls))]
+        if not same_outputs(whole[cut:], tail):
+            raise InvariantError(f"after a {name} round trip at call {cut}, the outputs differ")

@@ -138,7 +138,9 @@ def run_pipeline(
             index = result.frames + 1
             detections = detector.detect(frame)
             detected = clock()
-            tracked = tracker.update(detections, frame=frame)
+            # A detector glitch (a NaN or empty box) must not end a long run: such rows are
+            # dropped with one warning per kind of problem.
+            tracked = tracker.update(detections, frame=frame, on_invalid="drop")
             track_done = clock()
             seconds["detect"] += detected - decoded
             seconds["track" if index > 1 else "warm-up"] += track_done - detected
