@@ -371,7 +371,9 @@ def _from_xywhr_array(
                 ),
             )
         )
-    xywhr[:, 4] = geometry.normalize_angle(xywhr[:, 4])
+    with np.errstate(invalid="ignore"):  # wrap only what is outside: in-range angles stay exact
+        outside = ~((xywhr[:, 4] > -np.pi) & (xywhr[:, 4] <= np.pi))
+    xywhr[outside, 4] = geometry.normalize_angle(xywhr[outside, 4])
     with np.errstate(invalid="ignore", over="ignore"):
         xyxy = geometry.xywhr_to_xyxy(xywhr)
     confidence = array[:, 5] if columns >= 6 else np.ones(n)
