@@ -277,3 +277,28 @@ def test_signal_finalises_outputs(mot15_dir, tmp_path, signum, code, said):
     assert video_frames(out) == frames
     assert len(lines.read_text().splitlines()) == frames
     assert read_mot_file(res)[:, 0].max() <= frames
+
+
+def test_video_on_a_tiny_tmpfs_is_finalised_before_the_disk_fills(mot15_dir, tmp_path):
+    """A real full disk: a 1.3 MiB tmpfs (needs root; skipped where it cannot be mounted)."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    if (
+        os.geteuid() != 0
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=1300k", "tmpfs", folder], capture_output=True
+        ).returncode
+    ):
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        out, res = folder / "out.avi", folder / "res.txt"
+        result = run("track", "-s", mot15_dir / "TUD-Campus", "-d", "motion", "-o", out,
+                     "--mot-output", res)  # fmt: skip
+        assert result.exit_code == 1
+        text = result.output.replace("\n", "")
+        assert f"--output: disk full writing {out}" in text
+        frames = int(text.split("it holds the ")[1].split()[0])
+        assert 0 < frames < 71 and video_frames(out) == frames
+        assert read_mot_file(res)[:, 0].max() <= frames
+    finally:
+        subprocess.run(["umount", folder])
