@@ -50,9 +50,10 @@ def timed(make: Callable[[], Callable], streams: list[list]) -> float:
     return total
 
 
-def keeptrack_runner(name: str, **kwargs) -> Callable[[], Callable]:
+def keeptrack_runner(name: str, box_format: str | None = None, **kwargs) -> Callable:
     def make():
-        return create_tracker(name, **kwargs).update
+        update = create_tracker(name, **kwargs).update
+        return update if box_format is None else lambda d: update(d, box_format=box_format)
 
     return make
 
@@ -185,7 +186,9 @@ def oriented_table(streams, repeat, angle):
     sort_turned = [oriented([f[f[:, 4] >= SORT_SCORE] for f in s], angle) for s in streams]
     entries = {
         f"{name} (N, 7) at {angle} rad": (
-            keeptrack_runner(name, **({"cmc": None} if name == "botsort" else {})),
+            keeptrack_runner(
+                name, box_format="xywhr", **({"cmc": None} if name == "botsort" else {})
+            ),
             sort_turned if name == "sort" else turned,
         )
         for name in ("sort", "bytetrack", "ocsort", "botsort")

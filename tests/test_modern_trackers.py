@@ -368,7 +368,7 @@ def test_spinning_objects_tracked_without_id_switch(cls):
     seen: dict[int, set[int]] = {}
     for frame in range(80):
         dets, order = spinning(frame, rng)
-        out = tracker.update(dets)
+        out = tracker.update(dets, box_format="xywhr")
         assert out.shape[1] == 9
         assert np.all((out[:, 4] > -np.pi) & (out[:, 4] <= np.pi))
         for row in out:
@@ -402,7 +402,7 @@ def test_axis_aligned_oriented_input_matches_the_xyxy_path(cls, mot17_dir):
         xywhr = np.column_stack(
             [xyxy_to_xywh(d[:, :4]), np.zeros(len(d)), d[:, 4], np.zeros(len(d))]
         )
-        a, b = plain.update(d), oriented.update(xywhr)
+        a, b = plain.update(d), oriented.update(xywhr, box_format="xywhr")
         np.testing.assert_array_equal(a[:, 4:], b[:, 5:])  # ids, scores, classes, rows
     with pytest.raises(ValueError, match="oriented"):
         oriented.update(frames[0])
@@ -410,5 +410,5 @@ def test_axis_aligned_oriented_input_matches_the_xyxy_path(cls, mot17_dir):
 
 def test_angles_outside_the_range_are_normalised():
     tracker = make(SORTTracker)
-    out = tracker.update(np.array([[50, 50, 40, 10, 3 * np.pi + 0.1, 0.9, 0]]))
+    out = tracker.update(np.array([[50, 50, 40, 10, 3 * np.pi + 0.1, 0.9, 0]]), box_format="xywhr")
     np.testing.assert_allclose(out[0, 4], -np.pi + 0.1)

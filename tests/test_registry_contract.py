@@ -58,7 +58,10 @@ def run(name: str, frames, to_input=lambda d: d, tracker=None):
     for index, det in enumerate(frames):
         hull = as_supervision(det).xyxy
         extra = {"embeddings": embeddings_for(hull)} if name == "deepsort" else {}
-        out = tracker.update(to_input(det), **extra)
+        given = to_input(det)
+        if isinstance(given, np.ndarray) and given.shape[1] == 7:
+            extra["box_format"] = "xywhr"
+        out = tracker.update(given, **extra)
         if isinstance(out, sv.Detections):
             # Output rows are input rows: find each one's index by its box.
             inputs = as_supervision(det).xyxy
@@ -173,5 +176,6 @@ def test_bad_frames_are_refused_before_any_state_changes(name, frame):
 
 def test_deepsort_tracks_oriented_boxes():
     tracker = create_tracker("deepsort", minimum_consecutive_frames=1)
-    out = tracker.update(np.array([[100, 80, 60, 20, 0.3, 0.9, 0]]), embeddings=np.ones((1, 8)))
+    box = np.array([[100, 80, 60, 20, 0.3, 0.9, 0]])
+    out = tracker.update(box, embeddings=np.ones((1, 8)), box_format="xywhr")
     assert out.shape == (1, 9) and out[0, 5] == 1

@@ -2,10 +2,11 @@
 MOTChallenge results file and JSON lines out.
 
 Everything that can be wrong with the inputs (missing source, unknown tracker or parameter,
-detector package not installed, output folder missing) is checked before the first frame and
-reported as one line, without a traceback. A run that ends early -- truncated video, Ctrl-C,
-``q`` in the window -- still closes every output, so what was processed is kept, and the exit
-code says how it ended (0 done, 1 error, 130 interrupted).
+detector package not installed, output folder not writable, bad det file) is checked before
+the first frame and reported as one line, without a traceback; missing output folders are
+created. A run that ends early -- truncated or corrupt video, disk full, Ctrl-C, SIGTERM, ``q``
+in the window -- still closes every output, so what was processed is kept, and the exit code
+says how it ended (0 done, 1 error, 130 Ctrl-C, 143 SIGTERM; :mod:`keeptrack.cli.faults`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from rich.table import Table
 
 from keeptrack.annotate import TrackAnnotator
 from keeptrack.batch import DetectorSettings
+from keeptrack.cli import faults
 from keeptrack.cli.batch import run_batch, wants_batch
 from keeptrack.cli.eval import fail
 from keeptrack.config import resolve_tracker
@@ -53,7 +55,7 @@ from keeptrack.trackers.registry import (
 )
 
 #: Exit code of a run stopped with Ctrl-C (128 + SIGINT, the shell convention).
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = faults.EXIT_INTERRUPTED
 
 SETUP_ERRORS = (SourceError, DetectorError, SinkError, ValueError, FileNotFoundError)
 
@@ -195,13 +197,10 @@ def summary_table(result: RunResult, written: list[Path]) -> Table:
 def finish(result: RunResult, written: list[Path], console: Console) -> None:
     """Print the summary, then exit non-zero when the run did not end normally."""
     console.print(summary_table(result, written))
-    if result.stopped == "truncated":
-        fail(f"{result.error} -- outputs hold the {result.frames} frames read")
-    if result.stopped == "interrupted":
-        Console(stderr=True).print(f"interrupted after {result.frames} frames; outputs saved")
-        raise typer.Exit(EXIT_INTERRUPTED)
+    faults.finish_run(result)
 
 
+@faults.stops_cleanly
 def track(
     ctx: typer.Context,
     source: Annotated[
@@ -279,6 +278,13 @@ def track(
     resume: Annotated[
         bool, typer.Option("--resume", help="Many sources: skip those with complete outputs.")
     ] = False,
+    det_scores: Annotated[
+        str,
+        typer.Option(
+            help="--detector file: scores outside [0, 1] are an error (reject), rescaled "
+            "over the file (minmax) or clipped (clip)."
+        ),
+    ] = "reject",
 ) -> None:
     """Track objects in a video, webcam, stream or image folder; write an annotated video and
     results."""
@@ -307,6 +313,7 @@ def track(
         frames = open_tracking_source(source[0], fps, detector)
     except (*SETUP_ERRORS, ImportError) as error:
         fail(error)
+    folders = faults.missing_folders([output, mot_output, json_output])
     try:
         tracker_obj = build_tracker(frames.fps)
         det = create_detector(
@@ -318,17 +325,17 @@ def track(
             confidence=confidence,
             nms_iou=nms_iou,
             input_size=parse_size(input_size),
+            det_scores=det_scores,
         )
         annotator = TrackAnnotator(frames.size, trace_length, show_confidence=show_confidence)
         outputs = open_outputs(frames, output, mot_output, json_output, display, annotator)
     except SETUP_ERRORS as error:
         frames.close()
         fail(error)
-    if not any((output, mot_output, json_output, display)):
-        console.print(
-            "note: no --output, --mot-output, --json-output or --display given; "
-            "tracking without saving"
-        )
+    except BaseException:  # Ctrl-C or SIGTERM while loading a model: release the source
+        frames.close()
+        raise
+    faults.setup_notes(console, det, folders, (output, mot_output, json_output, display))
     result = run_with_progress(frames, det, tracker_obj, outputs, max_frames, console)
     written = [p for p in (output, mot_output, json_output) if p is not None]
     finish(result, written, Console())

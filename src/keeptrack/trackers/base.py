@@ -24,18 +24,29 @@ from __future__ import annotations
 import copy
 import inspect
 import math
+import warnings
 from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
 
-from keeptrack.detections import DetectionArrays, empty_detections, to_detection_arrays
+from keeptrack.detections import (
+    DetectionArrays,
+    InvalidDetectionsWarning,
+    check_on_invalid,
+    empty_detections,
+    to_detection_arrays,
+)
 from keeptrack.motion.cmc import CameraMotion, load_motion_state, make_cmc, motion_state
 from keeptrack.motion.kalman import _ConstantVelocityKalman
 from keeptrack.stages.lifecycle import SHARED_COLUMNS
-from keeptrack.trackers.box_kinds import AXIS_ALIGNED, BoxKind, box_kind_of
+from keeptrack.trackers.box_kinds import AXIS_ALIGNED, ORIENTED, BoxKind, box_kind_of
 from keeptrack.trackers.tracks import TRACKED, TrackState, TrackTable, TrackView
 from keeptrack.validation import check_range
+
+#: Format of :meth:`BaseTracker.state_dict`; bumped when its layout changes, so a state saved by
+#: another version is refused with a clear message instead of failing deep inside a reshape.
+STATE_VERSION = 1
 
 
 def frames_from_buffer(lost_track_buffer: float, frame_rate: float) -> int:
@@ -80,6 +91,7 @@ class BaseTracker(ABC):
         self.frame_rate = check_range("frame_rate", frame_rate, 1e-6)
         self.class_aware = bool(class_aware)
         self.cmc = make_cmc(cmc)
+        self._warned: set[str] = set()  # kinds of bad input already warned about (drop mode)
         self.reset()
 
     # --- subclass hooks -------------------------------------------------------------------
@@ -97,17 +109,33 @@ class BaseTracker(ABC):
         return {}
 
     # --- public contract ------------------------------------------------------------------
-    def update(self, detections: Any, frame: Any = None, timestamp: float | None = None) -> Any:
+    def update(
+        self,
+        detections: Any,
+        frame: Any = None,
+        timestamp: float | None = None,
+        *,
+        box_format: str | None = None,
+        on_invalid: str = "raise",
+    ) -> Any:
         """Associate this frame's detections with tracks.
 
         Args:
             detections: ``supervision.Detections`` or an ``(N, 4|5|6)`` array of
                 ``[x1, y1, x2, y2, score, class]``; empty input is valid and ages the tracks.
             frame: The image the detections came from (BGR ``(H, W, 3)``); used by trackers with
-                appearance or camera-motion models, validated and otherwise ignored.
+                appearance or camera-motion models, validated and otherwise ignored. Every
+                frame of a stream must have the same size (``reset()`` before a new one).
             timestamp: Capture time in seconds. When given, a gap of ``k`` frame intervals
                 (``frame_rate``) since the previous timestamp counts as ``k - 1`` missed frames,
-                so tracks age correctly across dropped frames.
+                so tracks age correctly across dropped frames. It must never go backwards.
+            box_format: How to read array columns (``None``, ``"xyxy"`` or ``"xywhr"``; see
+                :func:`keeptrack.detections.to_detection_arrays`). ``(N, 7)`` arrays need it.
+            on_invalid: ``"raise"`` (default) or ``"drop"``: detection rows with bad values
+                are left out, a timestamp that goes backwards is ignored and a frame of a new
+                size is accepted, each with one :class:`~keeptrack.detections.
+                InvalidDetectionsWarning` per kind of problem per tracker. Malformed arguments
+                (wrong shape or type) raise either way.
 
         Returns:
             The detections that belong to confirmed tracks, in input order, with their track
@@ -117,20 +145,84 @@ class BaseTracker(ABC):
         Raises:
             ValueError: On malformed detections, frame or timestamp; tracker state is unchanged.
         """
-        return self._update_batch(to_detection_arrays(detections), frame, timestamp)
+        batch = self._read_detections(detections, box_format, on_invalid)
+        return self._update_batch(batch, frame, timestamp, on_invalid)
 
-    def _update_batch(self, batch: DetectionArrays, frame: Any, timestamp: float | None) -> Any:
+    def _read_detections(
+        self, detections: Any, box_format: str | None, on_invalid: str
+    ) -> DetectionArrays:
+        """Validate one frame's detections (warning once per kind per tracker when dropping)."""
+        return to_detection_arrays(
+            detections, box_format=box_format, on_invalid=on_invalid, warned=self._warned
+        )
+
+    def _update_batch(
+        self,
+        batch: DetectionArrays,
+        frame: Any,
+        timestamp: float | None,
+        on_invalid: str = "raise",
+    ) -> Any:
         """:meth:`update` for detections already validated (subclasses that look at them
-        first, e.g. to embed them, pass their batch on instead of validating twice)."""
+        first, e.g. to embed them, pass their batch on instead of validating twice).
+
+        Every check runs before the first change of state, so a call that raises leaves the
+        tracker exactly as it was."""
+        check_on_invalid(on_invalid)
         frame = validate_frame(frame)
-        self._check_box_kind(batch)
-        skipped = self._frames_skipped(timestamp)
+        frame_size = self._check_frame_size(frame, on_invalid)
+        oriented = self._check_box_kind(batch)
+        try:
+            skipped = self._frames_skipped(timestamp)
+        except ValueError as error:
+            if on_invalid != "drop" or not self._is_number(timestamp):
+                raise
+            self._warn_once("timestamp", f"{error}; ignoring this timestamp")
+            skipped, timestamp = 0, None
+        oriented_now = self._kind is not None and self._kind.oriented
+        if len(batch) == 0 and oriented_now and batch.xywhr is None and batch.source is None:
+            batch = empty_detections(oriented=True)  # (0, 9) output, as every oriented frame
+        if frame_size is not None:
+            self._frame_size = frame_size
+        if oriented is not None:
+            self._kind = box_kind_of(oriented)
         for _ in range(skipped):
-            self._advance(empty_detections(), None)
+            self._advance(empty_detections(oriented=self._kind == ORIENTED), None)
         det_index, track_id = self._advance(batch, frame)
         if timestamp is not None:
             self._last_timestamp = float(timestamp)
         return batch.with_tracks(det_index, track_id)
+
+    def _warn_once(self, kind: str, message: str) -> None:
+        if kind not in self._warned:
+            self._warned.add(kind)
+            warnings.warn(
+                InvalidDetectionsWarning(f'{message} (on_invalid="drop"; once per kind)', kind),
+                stacklevel=4,
+            )
+
+    def _check_frame_size(self, frame: np.ndarray | None, on_invalid: str) -> tuple | None:
+        """The frame's ``(H, W)`` if it is the first one; raise (or warn, dropping) when a
+        frame of another size arrives: camera-motion and appearance state assume one size."""
+        if frame is None:
+            return None
+        size = tuple(int(v) for v in frame.shape[:2])
+        if self._frame_size is None or size == tuple(self._frame_size):
+            return size
+        message = (
+            f"frame is {size[1]}x{size[0]} but this stream's frames have been "
+            f"{self._frame_size[1]}x{self._frame_size[0]}; call reset() before a new stream"
+        )
+        if on_invalid != "drop":
+            raise ValueError(message)
+        self._warn_once("frame size", f"{message}; continuing with the new size")
+        if self.cmc is not None:
+            self.cmc.reset()  # its previous frame cannot be compared with this one
+        return size
+
+    @staticmethod
+    def _is_number(value: Any) -> bool:
+        return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
 
     def reset(self) -> None:
         """Forget every track and restart ids at 1."""
@@ -154,6 +246,7 @@ class BaseTracker(ABC):
         self.frame_id = 0
         self._last_timestamp: float | None = None
         self._kind: BoxKind | None = None
+        self._frame_size: tuple[int, int] | None = None
         if self.cmc is not None:
             self.cmc.reset()
 
@@ -192,8 +285,15 @@ class BaseTracker(ABC):
         self._warp_extra(warp)
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to resume this stream later (parameters are not included)."""
+        """Everything needed to resume this stream later (parameters are not included).
+
+        ``kind`` and ``version`` name the tracker class and the format, so that
+        :meth:`load_state_dict` can refuse a state from another tracker or release.
+        """
         return {
+            "kind": type(self).__name__,
+            "version": STATE_VERSION,
+            "frame_size": self._frame_size,
             "frame_id": self.frame_id,
             "next_id": self._next_id,
             "last_timestamp": self._last_timestamp,
@@ -204,13 +304,49 @@ class BaseTracker(ABC):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a state saved by :meth:`state_dict` from a tracker of the same class."""
+        """Restore a state saved by :meth:`state_dict` from a tracker of the same class.
+
+        Raises:
+            ValueError: If ``state`` is not a state dict, comes from another tracker class or
+                another state format, or does not fit this tracker's settings (e.g. a
+                DeepSORT state with a different ``nn_budget``); the tracker is then unchanged.
+        """
+        self._check_state_kind(state)
+        before = self.state_dict()
+        try:
+            self._load_state(state)
+        except Exception as error:
+            self._load_state(before)
+            raise ValueError(f"state does not fit this {type(self).__name__}: {error}") from None
+
+    def _check_state_kind(self, state: Any) -> None:
+        kind = type(self).__name__
+        if not isinstance(state, dict) or "tracks" not in state or "frame_id" not in state:
+            raise ValueError(
+                f"state must be a dict saved by {kind}.state_dict(); got {type(state).__name__}"
+                + (f" with keys {sorted(state)}" if isinstance(state, dict) else "")
+            )
+        saved_kind = state.get("kind")
+        if saved_kind != kind:
+            raise ValueError(
+                f"state was saved by a {saved_kind}; it cannot be loaded into a {kind}"
+            )
+        version = state.get("version")
+        if version != STATE_VERSION:
+            raise ValueError(
+                f"state has format version {version!r}, this keeptrack reads version "
+                f"{STATE_VERSION}: resume with the release that saved it, or start afresh"
+            )
+
+    def _load_state(self, state: dict[str, Any]) -> None:
         self._table.load_state_dict(state["tracks"])
         self.frame_id = int(state["frame_id"])
         self._next_id = int(state["next_id"])
         self._last_timestamp = state["last_timestamp"]
         oriented = state.get("oriented")
         self._kind = None if oriented is None else box_kind_of(oriented)
+        size = state.get("frame_size")
+        self._frame_size = None if size is None else tuple(size)
         self._load_extra_state(copy.deepcopy(state.get("extra", {})))
         load_motion_state(self.cmc, copy.deepcopy(state.get("cmc")))
 
@@ -261,16 +397,18 @@ class BaseTracker(ABC):
         """Move any extra per-track geometry (e.g. stored observations) by a camera warp."""
         del warp
 
-    def _check_box_kind(self, batch: DetectionArrays) -> None:
+    def _check_box_kind(self, batch: DetectionArrays) -> bool | None:
+        """Whether the batch is oriented (``None`` when empty); raises on a switch of kind.
+        The caller records the kind once every check has passed."""
         if len(batch) == 0:
-            return
+            return None
         kind = box_kind_of(batch.xywhr is not None)
-        if self._kind is not None and kind is not self._kind:
+        if self._kind is not None and kind != self._kind:
             raise ValueError(
                 f"detections are {kind.name} boxes but this tracker has been tracking "
                 f"{self._kind.name} boxes; call reset() before switching"
             )
-        self._kind = kind
+        return kind.oriented
 
     def _advance(self, batch: DetectionArrays, frame: np.ndarray | None):
         self.frame_id += 1

@@ -51,7 +51,7 @@ from keeptrack.appearance.features import check_embeddings, check_model, detecti
 from keeptrack.appearance.gallery import appearance_distance, ema_update
 from keeptrack.appearance.reid import ReidMemory
 from keeptrack.association.assignment import assign
-from keeptrack.detections import DetectionArrays, to_detection_arrays
+from keeptrack.detections import DetectionArrays
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYAH
 from keeptrack.stages.boxes import SCORE, XYWH, detection_boxes, iou_matrix, track_boxes
@@ -200,6 +200,9 @@ class ByteTrackTracker(BaseTracker):
         frame: Any = None,
         timestamp: float | None = None,
         embeddings: Any = None,
+        *,
+        box_format: str | None = None,
+        on_invalid: str = "raise",
     ) -> Any:
         """As :meth:`BaseTracker.update`; with a ``feature_extractor`` the high-score boxes are
         embedded from ``frame`` first (or taken from ``embeddings``, ``(N, D)``, one per
@@ -207,10 +210,13 @@ class ByteTrackTracker(BaseTracker):
         if self.feature_extractor is None:
             if embeddings is not None:
                 raise ValueError("embeddings need ByteTrackTracker(feature_extractor=...)")
-            return super().update(detections, frame, timestamp)
-        batch = to_detection_arrays(detections)
+            return super().update(
+                detections, frame, timestamp, box_format=box_format, on_invalid=on_invalid
+            )
+        batch = self._read_detections(detections, box_format, on_invalid)
         if embeddings is not None:
-            features = check_embeddings(embeddings, len(batch), self.feature_extractor.dim)
+            dim = self.feature_extractor.dim
+            features = batch.take(check_embeddings(embeddings, batch.input_count, dim))
         else:
             # Every box that can reach the first association, promoted ones included.
             first_stage = batch.confidence > self.high_conf_det_threshold
@@ -221,7 +227,7 @@ class ByteTrackTracker(BaseTracker):
         self._det_features = features
         self._first_new_id = self._next_id
         try:
-            return self._update_batch(batch, frame, timestamp)
+            return self._update_batch(batch, frame, timestamp, on_invalid)
         finally:
             self._det_features = None
 

