@@ -140,8 +140,10 @@ def test_bad_options():
         DeepSort(embedder="resnet")
     with pytest.raises(ValueError, match="nms_max_overlap"):
         DeepSort(nms_max_overlap=2.0, embedder=None)
-    with pytest.raises(ValueError, match="torchreid"):
-        DeepSort(embedder="torchreid")
+    with pytest.raises(ValueError, match="osnet_ain_x1_0_msmt17.pt"):
+        DeepSort(embedder="torchreid")  # keeptrack never downloads: weights must be given
+    with pytest.raises(ValueError, match="clip"):
+        DeepSort(embedder="clip_RN50")
     with pytest.raises(ValueError, match="override_track_class"):
         DeepSort(embedder=None, override_track_class=dict)
     with pytest.raises(ValueError, match="nn_budget"):

@@ -48,7 +48,7 @@ from keeptrack.compat.dsr_tracker import (
 )
 from keeptrack.validation import check_range
 
-_EMBEDDERS = ("mobilenet", "onnx", "torch", "histogram", None)
+_EMBEDDERS = ("mobilenet", "torchreid", "onnx", "torch", "histogram", None)
 
 
 class DeepSort:
@@ -66,16 +66,17 @@ class DeepSort:
         gating_only_position: Mahalanobis gate on the box centre only.
         override_track_class: Class to create tracks with: a subclass of :class:`Track` or of
             ``deep_sort_realtime``'s ``Track``.
-        embedder: ``"mobilenet"``, ``"onnx"``, ``"torch"``, ``"histogram"``, ``None`` (pass
-            ``embeds``) or an appearance model object.
+        embedder: ``"mobilenet"``, ``"torchreid"``, ``"onnx"``, ``"torch"``, ``"histogram"``,
+            ``None`` (pass ``embeds``) or an appearance model object.
         half: float16 embedding on CUDA (torch embedder).
         bgr: Frames are BGR (OpenCV) rather than RGB.
         embedder_gpu: Run a torch embedder on CUDA when available.
-        embedder_model_name: Accepted for compatibility; only ``deep_sort_realtime``'s
-            ``"torchreid"`` embedder reads it, and keeptrack loads such models through
-            ``embedder=`` (a ``ReIDModel``) instead.
+        embedder_model_name: With ``embedder="torchreid"``, the OSNet variant
+            (``"osnet_ain_x1_0"`` by default, as in deep_sort_realtime); other embedders ignore
+            it. keeptrack builds OSNet itself: torchreid need not be installed.
         embedder_wts: Weights for the embedder: a MobileNetV2 state dict (``"mobilenet"``,
-            ``"torch"``) or an ONNX file (``"onnx"``).
+            ``"torch"``), a torchreid / BoxMOT OSNet checkpoint (``"torchreid"``; required,
+            keeptrack never downloads) or an ONNX file (``"onnx"``).
         polygon: Detections are polygons (``[polygons, classes, confidences]``).
         today: Date that prefixes track ids; ids restart at 1 on each new date.
 
@@ -113,8 +114,9 @@ class DeepSort:
         _check_track_class(override_track_class)
         self.nms_max_overlap = float(nms_max_overlap)
         self.polygon = bool(polygon)
-        self.embedder_model_name = embedder_model_name
-        self.embedder = _build_embedder(embedder, half, bgr, embedder_gpu, embedder_wts)
+        self.embedder = _build_embedder(
+            embedder, half, bgr, embedder_gpu, embedder_model_name, embedder_wts
+        )
         self.tracker = Tracker(
             NearestNeighborDistanceMetric(float(max_cosine_distance), nn_budget),
             max_iou_distance=float(max_iou_distance),
@@ -270,7 +272,9 @@ def _polygon_mask(polygon: Sequence[float], shape: tuple[int, ...]) -> np.ndarra
     return mask.astype(bool)
 
 
-def _build_embedder(embedder: Any, half: bool, bgr: bool, gpu: bool, weights: str | None) -> Any:
+def _build_embedder(
+    embedder: Any, half: bool, bgr: bool, gpu: bool, model_name: str | None, weights: str | None
+) -> Any:
     """The appearance model behind ``embedder=`` (``None`` means embeddings are passed in)."""
     if embedder is None:
         return None
@@ -279,9 +283,13 @@ def _build_embedder(embedder: Any, half: bool, bgr: bool, gpu: bool, weights: st
     if embedder not in _EMBEDDERS:
         raise ValueError(
             f"embedder must be one of {_EMBEDDERS} or an appearance model; got {embedder!r} "
-            "(for deep_sort_realtime's 'torchreid' and 'clip_*' embedders, pass a keeptrack "
-            "ReIDModel such as ReIDModel.from_pretrained('osnet_x1_0', weights=path), or embeds=)"
+            "(for deep_sort_realtime's 'clip_*' embedders, pass a keeptrack appearance model "
+            "or embeds=)"
         )
+    device = "auto" if gpu else "cpu"
+    if embedder == "torchreid":
+        name = model_name or "osnet_ain_x1_0"
+        return ReIDModel.from_pretrained(name, weights, device=device, half=half, bgr=bgr)
     if embedder == "histogram":
         return ReIDModel.histogram(bgr=bgr)
     if embedder == "onnx" and weights is not None:
@@ -289,7 +297,6 @@ def _build_embedder(embedder: Any, half: bool, bgr: bool, gpu: bool, weights: st
     backend = "torch" if embedder == "torch" else "onnx"
     if embedder == "mobilenet" and not _has_onnxruntime():
         backend = "torch"
-    device = None if gpu else "cpu"
     return ReIDModel.mobilenetv2(backend, weights=weights, device=device, half=half, bgr=bgr)
 
 
