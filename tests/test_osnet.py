@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -95,3 +96,58 @@ def test_from_pretrained_osnet_torch_and_onnx_agree(tmp_path):
     a, b = eager.embed(frame, boxes), onnx.embed(frame, boxes)
     assert a.shape == (2, 512) and eager.spec.input_size == (256, 128)
     np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+# --- ONNX files from the exporters users meet: their input size and normalisation ------------
+def _export(module, path, batch):
+    """Plain ``torch.onnx.export`` as another project's script would call it."""
+    dynamic = None if batch else {"input": {0: "batch"}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module.eval(),
+            (torch.zeros(batch or 2, 3, 256, 128),),
+            str(path),
+            input_names=["input"],
+            dynamic_axes=dynamic,
+            opset_version=17,
+            dynamo=False,
+        )
+
+
+class InGraphNormalisation(torch.nn.Module):
+    """fast-reid's convention: 0-255 RGB in, ImageNet normalisation inside the network."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+        self.register_buffer("mean", torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1))
+
+    def forward(self, x):
+        return self.net((x - self.mean) / self.std)
+
+
+def test_onnx_layouts_give_the_torch_features(tmp_path):
+    pytest.importorskip("onnxruntime")
+    torch.save(randomised(build_osnet("osnet_x0_25")).state_dict(), tmp_path / "w.pt")
+    reference = ReIDModel.from_pretrained("osnet_x0_25", weights=tmp_path / "w.pt", device="cpu")
+    frame = np.random.default_rng(0).integers(0, 256, (240, 320, 3), dtype=np.uint8)
+    boxes = np.array([[10, 20, 60, 140], [100, 30, 160, 200], [200, 0, 300, 230]], dtype=float)
+    expected = reference.embed(frame, boxes)
+
+    reference.export_onnx(tmp_path / "keeptrack.onnx")  # carries size and normalisation
+    mine = ReIDModel.from_onnx(tmp_path / "keeptrack.onnx")
+    assert mine.spec == reference.spec
+    np.testing.assert_allclose(mine.embed(frame, boxes), expected, atol=1e-4)
+
+    net = reference.backend.module
+    _export(InGraphNormalisation(net), tmp_path / "fastreid.onnx", batch=1)
+    fastreid = ReIDModel.from_onnx(tmp_path / "fastreid.onnx", layout="fastreid")
+    np.testing.assert_allclose(fastreid.embed(frame, boxes), expected, atol=1e-4)
+
+    _export(net, tmp_path / "boxmot.onnx", batch=None)
+    boxmot = ReIDModel.from_onnx(tmp_path / "boxmot.onnx", layout="boxmot")
+    np.testing.assert_allclose(boxmot.embed(frame, boxes), expected, atol=1e-4)
+    with pytest.raises(ValueError, match="layout must be one of"):
+        ReIDModel.from_onnx(tmp_path / "boxmot.onnx", layout="openvino")

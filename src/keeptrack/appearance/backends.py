@@ -41,6 +41,10 @@ class OnnxBackend:
         )
         self.input = self.session.get_inputs()[0]
 
+        batch = self.input.shape[0]
+        #: Crops per run: exporters such as fast-reid's fix the batch dimension (often to 1).
+        self.fixed_batch = batch if isinstance(batch, int) and batch > 0 else None
+
     def input_size(self) -> tuple[int, int] | None:
         """``(height, width)`` when the model fixes it, else ``None``."""
         height, width = self.input.shape[2:4]
@@ -48,9 +52,22 @@ class OnnxBackend:
             return height, width
         return None
 
+    def metadata(self) -> dict[str, str]:
+        """The model's custom metadata properties."""
+        return dict(self.session.get_modelmeta().custom_metadata_map)
+
     def __call__(self, batch: np.ndarray) -> np.ndarray:
-        out = self.session.run(None, {self.input.name: batch})[0]
-        return np.asarray(out, dtype=np.float32).reshape(len(batch), -1)
+        step = self.fixed_batch or len(batch)
+        outs = []
+        for start in range(0, len(batch), step):
+            part = batch[start : start + step]
+            if len(part) < step:  # pad the last run up to the fixed batch
+                part = np.concatenate(
+                    [part, np.zeros((step - len(part), *part.shape[1:]), part.dtype)]
+                )
+            out = self.session.run(None, {self.input.name: part})[0]
+            outs.append(np.asarray(out, dtype=np.float32).reshape(step, -1))
+        return np.concatenate(outs)[: len(batch)]
 
 
 class TorchBackend:

@@ -17,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from keeptrack.appearance import mobilenet, osnet
+from keeptrack.appearance import mobilenet, onnx_export, osnet
 from keeptrack.appearance._lazy import require
 from keeptrack.appearance.backends import (
     HistogramBackend,
@@ -156,36 +156,55 @@ class ReIDModel:
             move(device)
         return self
 
+    def export_onnx(self, path: str | os.PathLike) -> None:
+        """Write a torch-backed model as an ONNX file that carries its input size and
+        normalisation, so ``ReIDModel.from_onnx(path)`` needs no other argument.
+
+        Raises:
+            ValueError: If the model does not run a torch module.
+        """
+        module = getattr(self.backend, "module", None)
+        if module is None:
+            raise ValueError("export_onnx needs a torch-backed model (backend='torch')")
+        onnx_export.export_onnx(module.float().cpu(), self.spec, path)
+        self.to(self.backend.device)
+
     # --- constructors -------------------------------------------------------------------------
     @classmethod
     def from_onnx(
         cls,
         path: str | os.PathLike | bytes,
         input_size: tuple[int, int] | None = None,
-        mean: tuple[float, float, float] = IMAGENET_MEAN,
-        std: tuple[float, float, float] = IMAGENET_STD,
-        rgb: bool = True,
+        mean: tuple[float, float, float] | None = None,
+        std: tuple[float, float, float] | None = None,
+        rgb: bool | None = None,
         bgr: bool = True,
         providers: list[str] | None = None,
         threads: int | None = None,
         batch_size: int = 32,
+        layout: str = "keeptrack",
     ) -> ReIDModel:
         """Run an ONNX model with ONNX Runtime (``pip install "keeptrack[onnx]"``).
 
         Args:
             path: ``.onnx`` file (or its bytes) taking ``(N, 3, H, W)`` float32.
             input_size: ``(height, width)``; read from the model when it is fixed there.
-            mean: Normalisation mean on the [0, 1] scale.
-            std: Normalisation standard deviation on the [0, 1] scale.
-            rgb: The model expects RGB channels (``False``: BGR).
+            mean: Normalisation mean on the [0, 1] scale (default: the layout's).
+            std: Normalisation standard deviation on the [0, 1] scale (default: the layout's).
+            rgb: The model expects RGB channels (default: the layout's).
             bgr: Frames passed to :meth:`embed` are BGR.
             providers: ONNX Runtime execution providers (CPU when ``None``).
             threads: Intra-op threads (ONNX Runtime default when ``None``).
-            batch_size: Crops per inference call.
+            batch_size: Crops per inference call (a batch fixed in the graph wins).
+            layout: The exporter's conventions: ``"keeptrack"`` (ImageNet normalisation unless
+                the file carries keeptrack's metadata), ``"boxmot"`` or ``"fastreid"`` (0-255
+                RGB input, normalised inside the graph); see
+                :mod:`keeptrack.appearance.onnx_export`.
 
         Raises:
             FileNotFoundError: If ``path`` does not exist.
-            ValueError: If the model has no fixed input size and ``input_size`` is not given.
+            ValueError: If the model has no fixed input size and ``input_size`` is not given,
+                or for an unknown layout.
         """
         if not isinstance(path, bytes):
             path = existing_file(path, "path")
@@ -193,7 +212,13 @@ class ReIDModel:
         size = input_size or backend.input_size()
         if size is None:
             raise ValueError("input_size is required: the ONNX model has a dynamic height/width")
-        spec = CropSpec(tuple(size), tuple(mean), tuple(std), rgb)
+        spec = onnx_export.layout_spec(layout, tuple(size), backend.metadata())
+        spec = CropSpec(
+            spec.input_size,
+            spec.mean if mean is None else tuple(mean),
+            spec.std if std is None else tuple(std),
+            spec.rgb if rgb is None else bool(rgb),
+        )
         return cls(backend, spec, bgr=bgr, batch_size=batch_size)
 
     @classmethod
