@@ -80,7 +80,7 @@ def cmc_speed_and_gain(downscale: int) -> None:
 
 
 def class_aware_speed(repeats: int = 5) -> None:
-    sequences = mot17_sequences(val_half=True)
+    sequences = mot17_sequences()
     inputs = [[np.column_stack([d, np.zeros(len(d))]) for d in s.frames] for s in sequences]
     print("\n| tracker | class-blind s | class-aware s | ratio |")
     print("|---|---|---|---|")

@@ -117,7 +117,7 @@ def test_oriented_boxes_follow_a_pan(cls):
         for frame in range(30):
             pan = 40.0 * max(frame - 4, 0)
             rows = [[100 + pan + 150 * k, 200 + 50 * k, 50, 150, 0.3, 0.9, 0] for k in range(6)]
-            seen |= set(tracker.update(np.array(rows))[:, 5].tolist())
+            seen |= set(tracker.update(np.array(rows), box_format="xywhr")[:, 5].tolist())
         ids[cmc] = len(seen)
     assert ids["boxes"] == 6 and ids[None] > 6
 

@@ -264,8 +264,7 @@ def test_state_dict_resumes_precomputed_warps_where_they_stopped():
     assert resumed.cmc.estimate(None, np.empty((0, 4)))[0, 2] == 3.0
 
 
-@pytest.mark.parametrize("use_kernel", [True, False])
-def test_promoted_box_refinds_a_lost_track(use_kernel):
+def test_promoted_box_refinds_a_lost_track():
     """After a missed frame, a weaker (0.55) box on the lost track's prediction re-finds it at
     once; BYTE's low-score stage only serves tracks that are still tracked."""
 
@@ -278,7 +277,6 @@ def test_promoted_box_refinds_a_lost_track(use_kernel):
     reported = {}
     for promote in (None, 0.8):
         tracker = BoTSORTTracker(cmc=None, promote_iou_threshold=promote)
-        tracker._use_kernel = use_kernel
         reported[promote] = [tracker.update(scene(f))[:, 4].tolist() for f in range(16)]
     assert reported[None][11:14] == [[], [], []]
     assert reported[0.8][11:14] == [[1.0], [1.0], [1.0]]
@@ -370,7 +368,7 @@ def test_spinning_objects_tracked_without_id_switch(cls):
     seen: dict[int, set[int]] = {}
     for frame in range(80):
         dets, order = spinning(frame, rng)
-        out = tracker.update(dets)
+        out = tracker.update(dets, box_format="xywhr")
         assert out.shape[1] == 9
         assert np.all((out[:, 4] > -np.pi) & (out[:, 4] <= np.pi))
         for row in out:
@@ -404,7 +402,7 @@ def test_axis_aligned_oriented_input_matches_the_xyxy_path(cls, mot17_dir):
         xywhr = np.column_stack(
             [xyxy_to_xywh(d[:, :4]), np.zeros(len(d)), d[:, 4], np.zeros(len(d))]
         )
-        a, b = plain.update(d), oriented.update(xywhr)
+        a, b = plain.update(d), oriented.update(xywhr, box_format="xywhr")
         np.testing.assert_array_equal(a[:, 4:], b[:, 5:])  # ids, scores, classes, rows
     with pytest.raises(ValueError, match="oriented"):
         oriented.update(frames[0])
@@ -412,5 +410,5 @@ def test_axis_aligned_oriented_input_matches_the_xyxy_path(cls, mot17_dir):
 
 def test_angles_outside_the_range_are_normalised():
     tracker = make(SORTTracker)
-    out = tracker.update(np.array([[50, 50, 40, 10, 3 * np.pi + 0.1, 0.9, 0]]))
+    out = tracker.update(np.array([[50, 50, 40, 10, 3 * np.pi + 0.1, 0.9, 0]]), box_format="xywhr")
     np.testing.assert_allclose(out[0, 4], -np.pi + 0.1)

@@ -116,13 +116,14 @@ def test_missing_webcam():
     assert result.exit_code != 0 and "no webcam at index 57" in result.output
 
 
-def test_output_in_missing_folder_fails_before_work(mot15_dir, tmp_path):
+def test_missing_output_folders_are_created_and_named(mot15_dir, tmp_path):
     seq = mot15_dir / "TUD-Campus"
-    for option in ("-o", "--mot-output", "--json-output"):
-        target = tmp_path / "nope" / "x.mp4"
-        result = run("track", "--source", seq, "--detector", "motion", option, target)
-        assert result.exit_code != 0 and "does not exist" in result.output, option
-        assert not target.parent.exists()
+    for option, name in (("-o", "x.mp4"), ("--mot-output", "x.txt"), ("--json-output", "x.j")):
+        target = tmp_path / option.strip("-") / "deeper" / name
+        result = run("track", "-s", seq, "-d", "motion", option, target, "--max-frames", 3)
+        assert result.exit_code == 0, result.output
+        assert f"created folder {target.parent}" in result.output.replace("\n", "")
+        assert target.is_file(), option
 
 
 def test_missing_detector_extra_names_the_pip_command(mot15_dir, monkeypatch):
@@ -218,6 +219,8 @@ def test_every_tracker_runs_from_the_cli(mot15_dir, tmp_path, tracker):
         "file",
         "--detections",
         seq / "det/det.txt",
+        "--det-scores",
+        "minmax",
         "-t",
         tracker,
         "--max-frames",

@@ -62,8 +62,16 @@ def test_motion_detector_finds_the_moving_objects():
     assert set(found.data["class_name"]) == {"object"}
 
 
-def test_file_detector_replays_frames_and_scales_unbounded_scores(mot15_dir):
-    detector = create_detector("file", detections=str(mot15_dir / "TUD-Campus/det/det.txt"))
+def test_file_detector_refuses_unbounded_scores_unless_told_how_to_map_them(mot15_dir):
+    path = mot15_dir / "TUD-Campus/det/det.txt"  # ACF margins, 0.09 to 117.9
+    with pytest.raises(DetectorError, match=r"scores run from 0.086108 to 117.88.*--det-scores"):
+        create_detector("file", detections=str(path))
+    clipped = create_detector("file", detections=str(path), det_scores="clip")
+    assert "clipped" in clipped.detector.score_note
+    scores = np.concatenate([clipped.detect(None).confidence for _ in range(71)])
+    assert scores.min() > 0.0 and scores.max() == 1.0 and (scores == 1.0).mean() > 0.9
+    detector = create_detector("file", detections=str(path), det_scores="minmax")
+    assert "rescaled min-max" in detector.detector.score_note
     per_frame = [detector.detect(None) for _ in range(71)]
     assert sum(len(d) for d in per_frame) == 322
     scores = np.concatenate([d.confidence for d in per_frame])

@@ -16,8 +16,16 @@ Oriented boxes (``xywhr``: centre, width, height, angle in radians; angles outsi
 - ``supervision.Detections`` whose ``data["xyxyxyxy"]`` holds the ``(N, 4, 2)`` corners (what
   ``sv.Detections.from_ultralytics`` gives for OBB models) -- returned as above;
 - arrays of shape ``(N, 7)`` ``[cx, cy, w, h, angle, score, class]`` (Ultralytics
-  ``result.obb.data``) -- returned as ``(M, 9)`` ``[cx, cy, w, h, angle, track_id, score,
-  class, det_index]`` (:data:`OBB_OUTPUT_COLUMNS`).
+  ``result.obb.data``) passed with ``box_format="xywhr"`` -- returned as ``(M, 9)``
+  ``[cx, cy, w, h, angle, track_id, score, class, det_index]`` (:data:`OBB_OUTPUT_COLUMNS`).
+
+Seven columns are never guessed: Ultralytics' tracked ``result.boxes.data`` is also ``(N, 7)``
+(``[x1, y1, x2, y2, id, score, class]``), and reading its id as an angle would track nonsense
+without an error. Without ``box_format`` such an array is a ``ValueError`` that names both
+readings.
+
+Scores must lie in ``[0, 1]``, give or take :data:`SCORE_TOLERANCE` (a probability computed in
+float32 can come out as ``1.0000001``); they are kept as given, not clipped.
 
 Output rows are the input detections that belong to a confirmed track in this frame, in input
 order (``det_index`` ascending), with the detection's own box. Detections that were not
@@ -27,6 +35,8 @@ every score threshold) are left out.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +56,25 @@ OUTPUT_COLUMNS = ("x1", "y1", "x2", "y2", "track_id", "score", "class", "det_ind
 OBB_OUTPUT_COLUMNS = ("cx", "cy", "w", "h", "angle", "track_id", "score", "class", "det_index")
 #: ``supervision.Detections.data`` key of oriented-box corners (supervision's own name).
 ORIENTED_KEY = "xyxyxyxy"
+#: How far a score may stray outside ``[0, 1]``: float32 rounding of a probability, not more.
+SCORE_TOLERANCE = 1e-6
+#: Values of ``box_format`` (see :func:`to_detection_arrays`).
+BOX_FORMATS = ("xyxy", "xywhr")
+#: Values of ``on_invalid`` (see :func:`to_detection_arrays`).
+ON_INVALID = ("raise", "drop")
+
+
+class InvalidDetectionsWarning(UserWarning):
+    """Bad input was dropped or ignored (``on_invalid="drop"``).
+
+    Attributes:
+        kind: What was wrong (``"NaN or inf"``, ``"inverted or empty box"``, ``"timestamp"``, ...);
+            each kind is warned about once per tracker.
+    """
+
+    def __init__(self, message: str, kind: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -59,6 +88,9 @@ class DetectionArrays:
         source: The ``supervision.Detections`` this came from, or ``None`` for NumPy input.
         xywhr: ``(N, 5)`` oriented boxes (angle in ``(-pi, pi]``) for oriented input, else
             ``None``; ``xyxy`` then holds each box's axis-aligned hull.
+        input_rows: For each row, its row in the caller's input when ``on_invalid="drop"``
+            left some out; ``None`` when every input row is here.
+        input_length: Rows of the caller's input (``None``: ``len(self)``).
     """
 
     xyxy: np.ndarray
@@ -66,9 +98,20 @@ class DetectionArrays:
     class_id: np.ndarray
     source: Any = None
     xywhr: np.ndarray | None = None
+    input_rows: np.ndarray | None = None
+    input_length: int | None = None
 
     def __len__(self) -> int:
         return len(self.xyxy)
+
+    @property
+    def input_count(self) -> int:
+        """Rows the caller passed (more than ``len(self)`` when bad rows were dropped)."""
+        return len(self) if self.input_length is None else self.input_length
+
+    def take(self, values: np.ndarray) -> np.ndarray:
+        """The rows of a per-input-row array (such as embeddings) that this batch kept."""
+        return values if self.input_rows is None else values[self.input_rows]
 
     def subset(self, index: np.ndarray) -> DetectionArrays:
         """Rows ``index`` as a new batch (used by trackers that filter before matching)."""
@@ -98,13 +141,15 @@ class DetectionArrays:
         out[:, k] = track_id
         out[:, k + 1] = self.confidence[det_index]
         out[:, k + 2] = self.class_id[det_index]
-        out[:, k + 3] = det_index
+        out[:, k + 3] = det_index if self.input_rows is None else self.input_rows[det_index]
         return out
 
 
-def empty_detections() -> DetectionArrays:
-    """A batch with no detections (a frame where the detector found nothing)."""
-    return DetectionArrays(np.empty((0, 4)), np.empty(0), np.empty(0, dtype=np.int64))
+def empty_detections(oriented: bool = False) -> DetectionArrays:
+    """A batch with no detections (a frame where the detector found nothing); an oriented one
+    gives ``(0, 9)`` output, like every other frame of an oriented stream."""
+    xywhr = np.empty((0, 5)) if oriented else None
+    return DetectionArrays(np.empty((0, 4)), np.empty(0), np.empty(0, dtype=np.int64), xywhr=xywhr)
 
 
 def _describe(value: Any) -> str:
@@ -125,49 +170,144 @@ def _as_float_array(value: Any, name: str, what: str) -> np.ndarray:
     return array.astype(np.float64, copy=False)
 
 
+def check_on_invalid(on_invalid: str) -> str:
+    """Validate the ``on_invalid`` argument (``"raise"`` or ``"drop"``)."""
+    if on_invalid not in ON_INVALID:
+        raise ValueError(f"on_invalid must be one of {ON_INVALID}; got {on_invalid!r}")
+    return on_invalid
+
+
 @njit(cache=True)
-def _all_plausible(xyxy: np.ndarray, confidence: np.ndarray, class_id: np.ndarray) -> bool:
+def _all_plausible(
+    xyxy: np.ndarray, confidence: np.ndarray, class_id: np.ndarray, tolerance: float
+) -> bool:
     """One compiled pass over a frame: finite, ordered corners, scores in [0, 1], whole class
     ids. Validation runs every frame, so it must cost far less than tracking does."""
     for n in range(len(xyxy)):
         x1, y1, x2, y2 = xyxy[n, 0], xyxy[n, 1], xyxy[n, 2], xyxy[n, 3]
         if not (np.isfinite(x1) and np.isfinite(y1) and np.isfinite(x2) and np.isfinite(y2)):
             return False
-        if not (x2 >= x1 and y2 >= y1 and 0.0 <= confidence[n] <= 1.0):
+        if not (x2 > x1 and y2 > y1):
+            return False
+        if not (-tolerance <= confidence[n] <= 1.0 + tolerance):
             return False
         if not (np.isfinite(class_id[n]) and class_id[n] == np.round(class_id[n])):
             return False
     return True
 
 
-def _check_values(xyxy: np.ndarray, confidence: np.ndarray, class_id: np.ndarray, name: str):
-    if _all_plausible(xyxy, confidence, class_id):
-        return
-    bad_rows = ~np.isfinite(xyxy).all(axis=1) | ~np.isfinite(confidence) | ~np.isfinite(class_id)
-    if bad_rows.any():
-        row = int(np.flatnonzero(bad_rows)[0])
-        raise ValueError(
-            f"{name} must hold finite numbers; row {row} has NaN or inf "
-            f"(box {xyxy[row].tolist()}, score {confidence[row]}, class {class_id[row]})"
-        )
-    inverted = (xyxy[:, 2] < xyxy[:, 0]) | (xyxy[:, 3] < xyxy[:, 1])
-    if inverted.any():
-        row = int(np.flatnonzero(inverted)[0])
-        raise ValueError(
-            f"{name} boxes must be [x1, y1, x2, y2] with x2 >= x1 and y2 >= y1; "
-            f"row {row} is {xyxy[row].tolist()}"
-        )
-    out_of_range = (confidence < 0) | (confidence > 1)
-    if out_of_range.any():
-        row = int(np.flatnonzero(out_of_range)[0])
-        raise ValueError(f"{name} scores must lie in [0, 1]; row {row} has {confidence[row]}")
-    fractional = class_id != np.round(class_id)
-    if fractional.any():
-        row = int(np.flatnonzero(fractional)[0])
-        raise ValueError(f"{name} class ids must be whole numbers; row {row} has {class_id[row]}")
+def _row_problems(
+    xyxy: np.ndarray, confidence: np.ndarray, class_id: np.ndarray, name: str
+) -> list[tuple[str, np.ndarray, Callable[[int], str]]]:
+    """``(kind, bad-row mask, message for one row)`` per kind of problem, most basic first.
+
+    A row is reported under the first kind it fails (a NaN box is not also "inverted or empty")."""
+    with np.errstate(invalid="ignore"):
+        non_finite = ~np.isfinite(xyxy).all(axis=1) | ~np.isfinite(confidence)
+        non_finite |= ~np.isfinite(class_id)
+        inverted = ~non_finite & ((xyxy[:, 2] <= xyxy[:, 0]) | (xyxy[:, 3] <= xyxy[:, 1]))
+        score = ~non_finite & ((confidence < -SCORE_TOLERANCE) | (confidence > 1 + SCORE_TOLERANCE))
+        fractional = ~non_finite & (class_id != np.round(class_id))
+    return [
+        (
+            "NaN or inf",
+            non_finite,
+            lambda r: (
+                f"{name} must hold finite numbers; row {r} has NaN or inf "
+                f"(box {xyxy[r].tolist()}, score {confidence[r]}, class {class_id[r]})"
+            ),
+        ),
+        (
+            "inverted or empty box",
+            inverted,
+            lambda r: (
+                f"{name} boxes must be [x1, y1, x2, y2] with x2 > x1 and y2 > y1 (an empty "
+                f"box overlaps nothing); row {r} is {xyxy[r].tolist()}"
+            ),
+        ),
+        (
+            "score outside [0, 1]",
+            score,
+            lambda r: (
+                f"{name} scores must lie in [0, 1] (up to {SCORE_TOLERANCE:g} of "
+                f"rounding); row {r} has {confidence[r]}"
+            ),
+        ),
+        (
+            "fractional class id",
+            fractional,
+            lambda r: f"{name} class ids must be whole numbers; row {r} has {class_id[r]}",
+        ),
+    ]
 
 
-def _from_supervision(detections: Any, name: str) -> DetectionArrays:
+def _valid_rows(
+    problems: list[tuple[str, np.ndarray, Callable[[int], str]]],
+    n: int,
+    on_invalid: str,
+    warned: set[str] | None,
+) -> np.ndarray | None:
+    """Rows to keep (``None``: all of them), raising or warning as ``on_invalid`` says."""
+    bad = np.zeros(n, dtype=bool)
+    for kind, mask, message in problems:
+        mask = mask & ~bad
+        if not mask.any():
+            continue
+        first = int(np.flatnonzero(mask)[0])
+        if on_invalid == "raise":
+            raise ValueError(message(first))
+        if warned is None or kind not in warned:
+            warnings.warn(
+                InvalidDetectionsWarning(
+                    f"dropped {int(mask.sum())} of {n} detections ({kind}): {message(first)}; "
+                    'on_invalid="drop" drops such rows and warns once per kind',
+                    kind,
+                ),
+                stacklevel=4,
+            )
+            if warned is not None:
+                warned.add(kind)
+        bad |= mask
+    return None if not bad.any() else ~bad
+
+
+def _finish(
+    xyxy: np.ndarray,
+    confidence: np.ndarray,
+    class_id: np.ndarray,
+    name: str,
+    on_invalid: str,
+    warned: set[str] | None,
+    xywhr: np.ndarray | None = None,
+    source: Any = None,
+    extra_problems: list | None = None,
+) -> DetectionArrays:
+    """Check the values of one frame and build the batch, dropping rows if asked."""
+    n = len(xyxy)
+    keep = None
+    if extra_problems or not _all_plausible(xyxy, confidence, class_id, SCORE_TOLERANCE):
+        problems = (extra_problems or []) + _row_problems(xyxy, confidence, class_id, name)
+        keep = _valid_rows(problems, n, on_invalid, warned)
+    input_rows = None
+    if keep is not None:
+        input_rows = np.flatnonzero(keep)
+        xyxy, confidence, class_id = xyxy[keep], confidence[keep], class_id[keep]
+        xywhr = None if xywhr is None else xywhr[keep]
+        source = None if source is None else source[keep]
+    return DetectionArrays(
+        np.ascontiguousarray(xyxy),
+        np.ascontiguousarray(confidence),
+        class_id.astype(np.int64),
+        source=source,
+        xywhr=xywhr,
+        input_rows=input_rows,
+        input_length=n,
+    )
+
+
+def _from_supervision(
+    detections: Any, name: str, on_invalid: str, warned: set[str] | None
+) -> DetectionArrays:
     n = len(detections)
     xyxy = _as_float_array(detections.xyxy, f"{name}.xyxy", "an (N, 4) array").reshape(-1, 4)
     if detections.confidence is None:
@@ -184,75 +324,139 @@ def _from_supervision(detections: Any, name: str) -> DetectionArrays:
             f"has shape {class_id.shape}; each must have one entry per box"
         )
     xywhr = None
+    extra = []
     if detections.data and ORIENTED_KEY in detections.data:
         corners = _as_float_array(
             detections.data[ORIENTED_KEY], f"{name}.data[{ORIENTED_KEY!r}]", "an (N, 4, 2) array"
         )
-        if corners.size != 8 * n or not np.isfinite(corners).all():
+        if corners.size != 8 * n:
             raise ValueError(
-                f"{name}.data[{ORIENTED_KEY!r}] must hold finite (N, 4, 2) corners for the {n} "
+                f"{name}.data[{ORIENTED_KEY!r}] must hold (N, 4, 2) corners for the {n} "
                 f"boxes; got {_describe(corners)}"
             )
+        corners = corners.reshape(n, 4, 2)
+        bad_corners = ~np.isfinite(corners).all(axis=(1, 2))
+        if bad_corners.any():
+            extra.append(
+                (
+                    "NaN or inf",
+                    bad_corners,
+                    lambda r: (
+                        f"{name}.data[{ORIENTED_KEY!r}] must hold finite corners; "
+                        f"row {r} has NaN or inf"
+                    ),
+                )
+            )
+            corners = np.where(np.isfinite(corners), corners, 0.0)
         xywhr = geometry.corners_to_xywhr(corners)
-    _check_values(xyxy, confidence, class_id, name)
-    return DetectionArrays(
-        xyxy, confidence, class_id.astype(np.int64), source=detections, xywhr=xywhr
-    )
+    return _finish(xyxy, confidence, class_id, name, on_invalid, warned, xywhr, detections, extra)
 
 
-def _from_obb_array(array: np.ndarray, name: str) -> DetectionArrays:
-    """``(N, 7)`` ``[cx, cy, w, h, angle, score, class]`` (Ultralytics ``obb.data``)."""
+def _from_xywhr_array(
+    array: np.ndarray, name: str, on_invalid: str, warned: set[str] | None
+) -> DetectionArrays:
+    """``(N, 5|6|7)`` ``[cx, cy, w, h, angle, score, class]`` (Ultralytics ``obb.data``)."""
+    n, columns = array.shape
     xywhr = array[:, :5].copy()
-    if (xywhr[:, 2:4] < 0).any():
-        row = int(np.flatnonzero((xywhr[:, 2:4] < 0).any(axis=1))[0])
-        raise ValueError(
-            f"{name} oriented boxes need w, h >= 0; row {row} is {xywhr[row].tolist()}"
-        )
-    xywhr[:, 4] = geometry.normalize_angle(xywhr[:, 4])
     with np.errstate(invalid="ignore"):
+        negative = (xywhr[:, 2:4] <= 0).any(axis=1)
+    extra = []
+    if negative.any():
+        extra.append(
+            (
+                "empty oriented box",
+                negative,
+                lambda r: (
+                    f"{name} oriented boxes need w, h > 0; row {r} is {array[r, :5].tolist()}"
+                ),
+            )
+        )
+    with np.errstate(invalid="ignore"):  # wrap only what is outside: in-range angles stay exact
+        outside = ~((xywhr[:, 4] > -np.pi) & (xywhr[:, 4] <= np.pi))
+    xywhr[outside, 4] = geometry.normalize_angle(xywhr[outside, 4])
+    with np.errstate(invalid="ignore", over="ignore"):
         xyxy = geometry.xywhr_to_xyxy(xywhr)
-    _check_values(xyxy, array[:, 5], array[:, 6], name)
-    return DetectionArrays(
-        xyxy, np.ascontiguousarray(array[:, 5]), array[:, 6].astype(np.int64), xywhr=xywhr
-    )
+    confidence = array[:, 5] if columns >= 6 else np.ones(n)
+    class_id = array[:, 6] if columns == 7 else np.zeros(n)
+    return _finish(xyxy, confidence, class_id, name, on_invalid, warned, xywhr, None, extra)
 
 
-def _from_array(detections: Any, name: str) -> DetectionArrays:
+def _from_array(
+    detections: Any, name: str, box_format: str | None, on_invalid: str, warned: set[str] | None
+) -> DetectionArrays:
     array = _as_float_array(detections, name, "an (N, 4), (N, 5) or (N, 6) array")
     if array.size == 0 and array.ndim <= 2:
-        return empty_detections()
-    if array.ndim == 2 and array.shape[1] == 7:
-        return _from_obb_array(array, name)
-    if array.ndim != 2 or array.shape[1] not in (4, 5, 6):
+        if box_format == "xywhr" and array.ndim == 2 and array.shape[1] not in (0, 5, 6, 7):
+            raise ValueError(f"{name} xywhr boxes need 5, 6 or 7 columns; got {_describe(array)}")
+        return empty_detections(oriented=box_format == "xywhr")
+    columns = array.shape[1] if array.ndim == 2 else None
+    if box_format == "xywhr":
+        if columns not in (5, 6, 7):
+            raise ValueError(
+                f'{name} with box_format="xywhr" must be an (N, 5), (N, 6) or (N, 7) array of '
+                f"[cx, cy, w, h, angle, score, class]; got {_describe(array)}"
+            )
+        return _from_xywhr_array(array, name, on_invalid, warned)
+    if columns == 7:
+        if box_format is None:
+            raise ValueError(
+                f'{name} has 7 columns, which is ambiguous: pass box_format="xywhr" for '
+                "oriented boxes [cx, cy, w, h, angle, score, class] (Ultralytics "
+                'result.obb.data), or box_format="xyxy" for Ultralytics tracked boxes '
+                "[x1, y1, x2, y2, id, score, class] (result.boxes.data after model.track; "
+                "the id column is ignored)"
+            )
+        array = array[:, [0, 1, 2, 3, 5, 6]]  # xyxy: drop Ultralytics' own track id
+        columns = 6
+    if columns not in (4, 5, 6):
         raise ValueError(
             f"{name} must be an (N, 4), (N, 5) or (N, 6) array of "
-            f"[x1, y1, x2, y2, score, class], or (N, 7) oriented boxes "
-            f"[cx, cy, w, h, angle, score, class]; got {_describe(array)}"
+            f"[x1, y1, x2, y2, score, class], or (N, 7) with box_format= set; "
+            f"got {_describe(array)}"
         )
-    n, columns = array.shape
-    xyxy = array[:, :4]
+    n = len(array)
     confidence = array[:, 4] if columns >= 5 else np.ones(n)
     class_id = array[:, 5] if columns == 6 else np.zeros(n)
-    _check_values(xyxy, confidence, class_id, name)
-    return DetectionArrays(
-        np.ascontiguousarray(xyxy), np.ascontiguousarray(confidence), class_id.astype(np.int64)
-    )
+    return _finish(array[:, :4], confidence, class_id, name, on_invalid, warned)
 
 
-def to_detection_arrays(detections: Any, name: str = "detections") -> DetectionArrays:
+def to_detection_arrays(
+    detections: Any,
+    name: str = "detections",
+    box_format: str | None = None,
+    on_invalid: str = "raise",
+    warned: set[str] | None = None,
+) -> DetectionArrays:
     """Validate ``detections`` and convert them to :class:`DetectionArrays`.
 
     Args:
-        detections: ``supervision.Detections``, an array-like of shape ``(N, 4|5|6)`` (or
-            ``(N, 7)`` oriented boxes), or ``None`` (no detections this frame).
+        detections: ``supervision.Detections``, an array-like of shape ``(N, 4|5|6)``,
+            ``(N, 7)`` with ``box_format`` set, or ``None`` (no detections this frame).
         name: Argument name used in error messages.
+        box_format: How to read array columns. ``None``: ``(N, 4|5|6)``
+            ``[x1, y1, x2, y2, score, class]``; seven columns are refused as ambiguous.
+            ``"xyxy"``: the same, and ``(N, 7)`` is Ultralytics' tracked
+            ``[x1, y1, x2, y2, id, score, class]`` (the id is ignored). ``"xywhr"``:
+            oriented ``(N, 5|6|7)`` ``[cx, cy, w, h, angle, score, class]``. Ignored for
+            ``supervision.Detections``, which say what they hold.
+        on_invalid: ``"raise"`` (a ``ValueError`` naming the argument and the first bad row)
+            or ``"drop"`` (rows with bad values are left out, with an
+            :class:`InvalidDetectionsWarning` once per kind of problem). A wrong shape or
+            dtype is a programming error and raises either way.
+        warned: Kinds of problem already warned about; ``"drop"`` adds to it (a tracker keeps
+            one per instance, so a stream warns once per kind, not once per frame).
 
     Raises:
-        ValueError: On a wrong shape or dtype, NaN/inf values, inverted boxes, scores outside
-            ``[0, 1]`` or mismatched field lengths. Nothing is modified before raising.
+        ValueError: On a wrong shape or dtype, mismatched field lengths, an ambiguous
+            ``(N, 7)`` array, or (with ``on_invalid="raise"``) NaN/inf values, inverted
+            boxes, scores outside ``[0, 1]`` beyond :data:`SCORE_TOLERANCE`, fractional class
+            ids or negative oriented sizes. Nothing is modified before raising.
     """
+    check_on_invalid(on_invalid)
+    if box_format not in (None, *BOX_FORMATS):
+        raise ValueError(f"box_format must be None or one of {BOX_FORMATS}; got {box_format!r}")
     if detections is None:
         return empty_detections()
     if sv is not None and isinstance(detections, sv.Detections):
-        return _from_supervision(detections, name)
-    return _from_array(detections, name)
+        return _from_supervision(detections, name, on_invalid, warned)
+    return _from_array(detections, name, box_format, on_invalid, warned)

@@ -20,6 +20,7 @@ import supervision as sv
 
 from keeptrack.annotate import TrackAnnotator
 from keeptrack.detectors import Detector
+from keeptrack.io.files import OutputError
 from keeptrack.io.mot import MOTResultsWriter
 from keeptrack.io.sinks import DisplaySink, JsonLinesSink, StopRequested, VideoFileSink
 from keeptrack.io.sources import FrameSource, TruncatedSourceError
@@ -67,17 +68,19 @@ class RunResult:
         frames: Frames fully processed (and written to every output).
         track_ids: Every track id reported.
         seconds: Wall time per stage (see :data:`STAGES`).
-        stopped: Why the run ended before the source did: ``"interrupted"`` (Ctrl-C),
-            ``"quit"`` (``q`` in the window), ``"truncated"`` or ``"limit"``; ``None`` if the
-            source was read to its end.
-        error: The source error behind ``"truncated"`` (it names the frame index).
+        stopped: Why the run ended before the source did: ``"interrupted"`` (Ctrl-C, or a
+            signal the caller turned into ``KeyboardInterrupt``), ``"quit"`` (``q`` in the
+            window), ``"truncated"``, ``"output"`` (an output could not be written, e.g. disk
+            full) or ``"limit"``; ``None`` if the source was read to its end.
+        error: The source error behind ``"truncated"`` (it names the frame index), or the
+            :class:`~keeptrack.io.files.OutputError` behind ``"output"``.
     """
 
     frames: int = 0
     track_ids: set[int] = field(default_factory=set)
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     stopped: str | None = None
-    error: TruncatedSourceError | None = None
+    error: TruncatedSourceError | OutputError | None = None
 
     def fps(self, *stages: str) -> float:
         """Frames per second of the given stages alone (0 when nothing ran); ``track`` alone
@@ -138,7 +141,9 @@ def run_pipeline(
             index = result.frames + 1
             detections = detector.detect(frame)
             detected = clock()
-            tracked = tracker.update(detections, frame=frame)
+            # A detector glitch (a NaN or empty box) must not end a long run: such rows are
+            # dropped with one warning per kind of problem.
+            tracked = tracker.update(detections, frame=frame, on_invalid="drop")
             track_done = clock()
             seconds["detect"] += detected - decoded
             seconds["track" if index > 1 else "warm-up"] += track_done - detected
@@ -165,6 +170,8 @@ def run_pipeline(
             result.stopped = "limit"
     except TruncatedSourceError as error:
         result.stopped, result.error = "truncated", error
+    except OutputError as error:  # the failed output was cut back to its last whole frame
+        result.stopped, result.error = "output", error
     except StopRequested:
         result.stopped = "quit"
     except KeyboardInterrupt:

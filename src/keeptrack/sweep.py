@@ -15,29 +15,17 @@ from __future__ import annotations
 import tracemalloc
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from keeptrack.io.sequence import Sequence, resolve_cmc
+from keeptrack.io.sequence import load_sequence as load_split
 
 #: Which frames of a sequence are tracked and scored: all of them, the second half (MOT17's
 #: val-half protocol: frames h+1..N renumbered 1..), or the first half (frames 1..h, where
 #: changes are selected before the val half confirms them).
 SPLITS = ("all", "val-half", "train-half")
-
-
-@dataclass(frozen=True)
-class ScoredSequence:
-    """Detections per frame and GT of one sequence, cut to the scored frames."""
-
-    name: str
-    frame_rate: float
-    frames: list[np.ndarray]
-    gt: np.ndarray
-
-    @property
-    def length(self) -> int:
-        return len(self.frames)
 
 
 def uses_box_filter(split: str) -> bool:
@@ -47,38 +35,10 @@ def uses_box_filter(split: str) -> bool:
 
 
 @lru_cache(maxsize=128)
-def load_sequence(folder: str, split: str = "all", det_name: str = "det.txt") -> ScoredSequence:
-    """``<folder>/det/<det_name>`` split into frames and ``gt/gt.txt``, cut to ``split``.
-
-    Files are validated against the full sequence (``seqinfo.ini``'s ``seqLength``) first.
-
-    Raises:
-        ValueError: For an unknown split; :class:`keeptrack.io.mot.MOTFormatError` for bad files.
-        FileNotFoundError: For missing files.
-    """
-    from keeptrack.io.mot import (
-        detections_by_frame,
-        read_mot_detections,
-        read_mot_gt,
-        read_seqinfo,
-        shift_frames,
-        val_half_start,
-    )
-
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
-    path = Path(folder)
-    info = read_seqinfo(path)
-    det = read_mot_detections(path / "det" / det_name, info.length)
-    gt = read_mot_gt(path / "gt" / "gt.txt", info.length)
-    half = val_half_start(info.length)
-    if split == "val-half":
-        det, gt, length = shift_frames(det, half), shift_frames(gt, half), info.length - half
-    elif split == "train-half":
-        det, gt, length = det[det[:, 0] <= half], gt[gt[:, 0] <= half], half
-    else:
-        length = info.length
-    return ScoredSequence(info.name, info.frame_rate, detections_by_frame(det, length), gt)
+def load_sequence(folder: str, split: str = "all", det_name: str = "det.txt") -> Sequence:
+    """The one sequence loader (:func:`keeptrack.io.sequence.load_sequence`), cached per
+    worker process so repeated jobs on a sequence read its files once."""
+    return load_split(folder, split, det_name=det_name)
 
 
 @dataclass(frozen=True)
@@ -122,20 +82,21 @@ class SequenceOutcome:
 _WARMED: set[str] = set()
 
 
-def _tracker(job: SequenceJob, frame_rate: float) -> Any:
+def _tracker(job: SequenceJob, sequence: Sequence) -> Any:
+    """The job's tracker for ``sequence`` (``cmc="file"`` replays its ``gmc.txt``)."""
     from keeptrack.batch import build_tracker
 
-    return build_tracker(job.tracker, job.params, frame_rate)
+    return build_tracker(job.tracker, resolve_cmc(job.params, sequence), sequence.frame_rate)
 
 
-def _warm_up(job: SequenceJob, sequence: ScoredSequence) -> None:
+def _warm_up(job: SequenceJob, sequence: Sequence) -> None:
     """The first update of a tracker in a process compiles (or loads from Numba's cache) its
     step; one untimed frame keeps that out of the measured speed, as serial ``bench`` does."""
     if job.tracker in _WARMED:
         return
     first = next((f for f in sequence.frames if len(f)), None)
     if first is not None:
-        _tracker(job, sequence.frame_rate).update(first)
+        _tracker(job, sequence).update(first)
     _WARMED.add(job.tracker)
 
 
@@ -147,7 +108,7 @@ def track_and_score(job: SequenceJob) -> SequenceOutcome:
 
     sequence = load_sequence(job.folder, job.split)
     _warm_up(job, sequence)
-    rows, seconds = track_detections(_tracker(job, sequence.frame_rate), sequence.frames)
+    rows, seconds = track_detections(_tracker(job, sequence), sequence.frames)
     if uses_box_filter(job.split):
         rows = bytetrack_output_filter(rows)
     if job.results_path is not None:
@@ -164,7 +125,7 @@ def peak_memory_mb(job: SequenceJob) -> float:
     sequence = load_sequence(job.folder, job.split)
     tracemalloc.start()
     try:
-        track_detections(_tracker(job, sequence.frame_rate), sequence.frames)
+        track_detections(_tracker(job, sequence), sequence.frames)
         return tracemalloc.get_traced_memory()[1] / 2**20
     finally:
         tracemalloc.stop()

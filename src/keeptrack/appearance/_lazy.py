@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from types import ModuleType
 
 
@@ -20,3 +21,18 @@ def require(module: str, extra: str) -> ModuleType:
             f"{module} is required for this feature but could not be imported ({error}); "
             f'install it with: pip install "keeptrack[{extra}]"'
         ) from error
+
+
+def check_installed(modules: tuple[str, ...], extra: str, what: str) -> None:
+    """Raise an ImportError naming ``extra`` unless every module in ``modules`` is installed.
+
+    Only looks the modules up (no import, so it costs microseconds): objects that need a heavy
+    dependency later call it in their constructor and fail once, at construction, instead of
+    on every use.
+    """
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ImportError(
+            f"{what} needs {', '.join(missing)}, which is not installed; install it with: "
+            f'pip install "keeptrack[{extra}]"'
+        )

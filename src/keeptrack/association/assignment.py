@@ -1,11 +1,13 @@
 """Minimum-cost assignment with a rejection threshold, compiled with Numba.
 
-The solver is compiled so that trackers whose whole per-frame step is compiled
-(:mod:`keeptrack.trackers.byte_kernel`) can call it from inside that step; :func:`linear_assignment`
-is the same solver behind a NumPy interface, so every tracker matches with identical results.
+The solver is compiled so that the trackers' compiled frame steps (:mod:`keeptrack.stages`) can
+call it from inside a step; :func:`linear_assignment` is the same solver behind a NumPy
+interface.
 """
 
 from __future__ import annotations
+
+import heapq
 
 import numpy as np
 from numba import njit
@@ -136,21 +138,95 @@ def assign(cost: np.ndarray, threshold: float) -> np.ndarray:
     # Leaving a row and a column unmatched costs ``threshold``, so a pair is worth
     # ``cost - threshold`` against that, and only acceptable pairs are worth anything: the
     # optimum is a full matching of ``min(cost - threshold, 0)``, which needs no extended
-    # (R + C) x (R + C) matrix. Rows and columns with no acceptable partner are dropped first.
-    live_rows = np.flatnonzero(row_count)
-    live_cols = np.flatnonzero(col_count)
-    net_cost = np.zeros((len(live_rows), len(live_cols)))
-    for a in range(len(live_rows)):
-        for b in range(len(live_cols)):
-            value = cost[live_rows[a], live_cols[b]]
+    # (R + C) x (R + C) matrix. Rows and columns with no acceptable partner are dropped, and
+    # the rest split into groups linked by acceptable pairs: no pair between two groups is
+    # worth anything, so each group is solved alone. In a crowd of thousands that turns one
+    # huge solve into many tiny ones.
+    first, members = _linked_groups(cost, threshold, row_count, col_count)
+    for group in range(len(first) - 1):
+        nodes = members[first[group] : first[group + 1]]
+        rows_in = nodes[nodes < rows]
+        cols_in = nodes[nodes >= rows] - rows
+        _solve_group(cost, threshold, rows_in, cols_in, col_of_row)
+    return col_of_row
+
+
+#: Groups with more candidate pairs than this (a connected crowd of hundreds) are solved on
+#: their acceptable pairs only; smaller ones, every group of ordinary tracking data, on the
+#: dense matrix as before.
+SPARSE_SOLVE_ABOVE = 40_000
+
+
+@njit(cache=True)
+def _root(parent: np.ndarray, node: int) -> int:
+    while parent[node] != node:
+        parent[node] = parent[parent[node]]  # path halving
+        node = parent[node]
+    return node
+
+
+@njit(cache=True)
+def _linked_groups(
+    cost: np.ndarray, threshold: float, row_count: np.ndarray, col_count: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Connected groups of rows and columns (columns numbered after the rows) linked by
+    acceptable pairs; rows and columns without one are left out.
+
+    Returns:
+        ``(first, members)``: group ``g`` is ``members[first[g]:first[g + 1]]``, ascending, and
+        groups are ordered by their smallest member.
+    """
+    rows, cols = cost.shape
+    parent = np.arange(rows + cols)
+    for i in range(rows):
+        if row_count[i] == 0:
+            continue
+        for j in range(cols):
+            if cost[i, j] <= threshold:
+                a, b = _root(parent, i), _root(parent, rows + j)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)  # the root is the group's smallest node
+    live = np.concatenate((np.flatnonzero(row_count), rows + np.flatnonzero(col_count)))
+    roots = np.empty(len(live), np.int64)
+    for k in range(len(live)):
+        roots[k] = _root(parent, live[k])
+    order = np.argsort(roots, kind="mergesort")  # stable: members stay ascending
+    members = live[order]
+    sorted_roots = roots[order]
+    starts = [0]
+    for k in range(1, len(members)):
+        if sorted_roots[k] != sorted_roots[k - 1]:
+            starts.append(k)
+    starts.append(len(members))
+    return np.array(starts, np.int64), members
+
+
+@njit(cache=True)
+def _solve_group(
+    cost: np.ndarray,
+    threshold: float,
+    group_rows: np.ndarray,
+    group_cols: np.ndarray,
+    col_of_row: np.ndarray,
+) -> None:
+    """Optimal matching of one linked group (see :func:`assign`), written into ``col_of_row``."""
+    if len(group_rows) == 1 and len(group_cols) == 1:  # one acceptable pair: take it
+        col_of_row[group_rows[0]] = group_cols[0]
+        return
+    if len(group_rows) * len(group_cols) > SPARSE_SOLVE_ABOVE:
+        _solve_group_sparse(cost, threshold, group_rows, group_cols, col_of_row)
+        return
+    net_cost = np.zeros((len(group_rows), len(group_cols)))
+    for a in range(len(group_rows)):
+        for b in range(len(group_cols)):
+            value = cost[group_rows[a], group_cols[b]]
             if value <= threshold:
                 net_cost[a, b] = value - threshold
     solution = min_cost_matching(net_cost)
-    for a in range(len(live_rows)):
+    for a in range(len(group_rows)):
         b = solution[a]
-        if b >= 0 and cost[live_rows[a], live_cols[b]] <= threshold:
-            col_of_row[live_rows[a]] = live_cols[b]
-    return col_of_row
+        if b >= 0 and cost[group_rows[a], group_cols[b]] <= threshold:
+            col_of_row[group_rows[a]] = group_cols[b]
 
 
 def linear_assignment(
@@ -177,3 +253,109 @@ def linear_assignment(
     col_taken = np.zeros(cost.shape[1], dtype=bool)
     col_taken[matches[:, 1]] = True
     return matches, np.flatnonzero(col_of_row < 0), np.flatnonzero(~col_taken)
+
+
+@njit(cache=True)
+def _solve_group_sparse(
+    cost: np.ndarray,
+    threshold: float,
+    group_rows: np.ndarray,
+    group_cols: np.ndarray,
+    col_of_row: np.ndarray,
+) -> None:
+    """:func:`_solve_group` on the acceptable pairs alone: the same optimum, in time that
+    grows with the number of acceptable pairs instead of rows x columns.
+
+    Each row gets a private "unmatched" column of net cost 0, so every row is assigned and the
+    problem is a full assignment on a sparse graph; rows are added one by one by a Dijkstra
+    search over reduced costs (a heap instead of :func:`_match_every_row`'s scan of every
+    column), with the same dual updates and augmentation.
+    """
+    n_rows, n_real = len(group_rows), len(group_cols)
+    n_cols = n_real + n_rows  # real columns, then one "unmatched" column per row
+    # Adjacency lists (CSR) of acceptable pairs, net costs ``cost - threshold`` (<= 0).
+    degree = np.zeros(n_rows + 1, np.int64)
+    for a in range(n_rows):
+        for b in range(n_real):
+            if cost[group_rows[a], group_cols[b]] <= threshold:
+                degree[a + 1] += 1
+    start_of = np.cumsum(degree)
+    edge_col = np.empty(start_of[-1] + n_rows, np.int64)
+    edge_cost = np.empty(start_of[-1] + n_rows)
+    fill = start_of[:-1] + np.arange(n_rows)  # room for each row's own "unmatched" edge
+    first = fill.copy()
+    for a in range(n_rows):
+        for b in range(n_real):
+            value = cost[group_rows[a], group_cols[b]]
+            if value <= threshold:
+                edge_col[fill[a]] = b
+                edge_cost[fill[a]] = value - threshold
+                fill[a] += 1
+        edge_col[fill[a]] = n_real + a
+        edge_cost[fill[a]] = 0.0
+        fill[a] += 1
+    u = np.zeros(n_rows)
+    v = np.zeros(n_cols)
+    col_of = np.full(n_rows, -1, np.int64)
+    row_of = np.full(n_cols, -1, np.int64)
+    shortest = np.full(n_cols, np.inf)
+    path = np.full(n_cols, -1, np.int64)
+    col_done = np.zeros(n_cols, np.bool_)
+    touched = np.empty(n_cols, np.int64)
+    seen_rows = np.empty(n_rows, np.int64)
+    for start in range(n_rows):
+        heap = [(0.0, np.int64(0))]
+        heap.pop()
+        n_touched = 0
+        n_seen = 0
+        reach = 0.0
+        i = start
+        sink = -1
+        while sink < 0:
+            seen_rows[n_seen] = i
+            n_seen += 1
+            for e in range(first[i], fill[i]):
+                j = edge_col[e]
+                if col_done[j]:
+                    continue
+                reduced = reach + edge_cost[e] - u[i] - v[j]
+                if reduced < shortest[j]:
+                    if shortest[j] == np.inf:
+                        touched[n_touched] = j
+                        n_touched += 1
+                    shortest[j] = reduced
+                    path[j] = i
+                    heapq.heappush(heap, (reduced, j))
+            while True:  # the closest column not yet settled (stale heap entries skipped)
+                reach, j = heapq.heappop(heap)
+                if not col_done[j] and reach == shortest[j]:
+                    break
+            col_done[j] = True
+            if row_of[j] < 0:
+                sink = j
+            else:
+                i = row_of[j]
+        u[start] += reach
+        for k in range(1, n_seen):
+            r = seen_rows[k]
+            u[r] += reach - shortest[col_of[r]]
+        for k in range(n_touched):
+            c = touched[k]
+            if col_done[c]:
+                v[c] -= reach - shortest[c]
+        j = sink
+        while True:
+            i = path[j]
+            row_of[j] = i
+            previous = col_of[i]
+            col_of[i] = j
+            j = previous
+            if i == start:
+                break
+        for k in range(n_touched):  # reset only what this search touched
+            c = touched[k]
+            shortest[c] = np.inf
+            col_done[c] = False
+    for a in range(n_rows):
+        if col_of[a] < n_real:
+            col_of_row[group_rows[a]] = group_cols[col_of[a]]

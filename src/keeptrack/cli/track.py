@@ -2,10 +2,11 @@
 MOTChallenge results file and JSON lines out.
 
 Everything that can be wrong with the inputs (missing source, unknown tracker or parameter,
-detector package not installed, output folder missing) is checked before the first frame and
-reported as one line, without a traceback. A run that ends early -- truncated video, Ctrl-C,
-``q`` in the window -- still closes every output, so what was processed is kept, and the exit
-code says how it ended (0 done, 1 error, 130 interrupted).
+detector package not installed, output folder not writable, bad det file) is checked before
+the first frame and reported as one line, without a traceback; missing output folders are
+created. A run that ends early -- truncated or corrupt video, disk full, Ctrl-C, SIGTERM, ``q``
+in the window -- still closes every output, so what was processed is kept, and the exit code
+says how it ended (0 done, 1 error, 130 Ctrl-C, 143 SIGTERM; :mod:`keeptrack.cli.faults`).
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from rich.table import Table
 
 from keeptrack.annotate import TrackAnnotator
 from keeptrack.batch import DetectorSettings
+from keeptrack.cli import faults
 from keeptrack.cli.batch import run_batch, wants_batch
 from keeptrack.cli.eval import fail
 from keeptrack.config import resolve_tracker
 from keeptrack.detectors import DETECTORS, DetectorError, create_detector
 from keeptrack.io.frameless import open_tracking_source
 from keeptrack.io.mot import MOTResultsWriter
+from keeptrack.io.sequence import load_sequence, resolve_cmc
 from keeptrack.io.sinks import (
     DisplaySink,
     JsonLinesSink,
@@ -42,6 +45,7 @@ from keeptrack.io.sinks import (
     check_output_path,
 )
 from keeptrack.io.sources import FrameSource, SourceError
+from keeptrack.motion.camera.base import FILE
 from keeptrack.pipeline import STAGES, Outputs, RunResult, run_pipeline
 from keeptrack.trackers.registry import (
     TRACKERS,
@@ -51,23 +55,39 @@ from keeptrack.trackers.registry import (
 )
 
 #: Exit code of a run stopped with Ctrl-C (128 + SIGINT, the shell convention).
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = faults.EXIT_INTERRUPTED
 
 SETUP_ERRORS = (SourceError, DetectorError, SinkError, ValueError, FileNotFoundError)
 
 
 def tracker_builder(
-    name: str, extra_args: list[str], base: dict[str, Any] | None = None
+    name: str,
+    extra_args: list[str],
+    base: dict[str, Any] | None = None,
+    source: str | None = None,
 ) -> Callable[[float], Any]:
     """Check the tracker name and its ``--tracker.<param>`` options now (before any file is
     opened); build the tracker once the source's frame rate is known. ``base`` holds
     parameters from a config file, which the options override.
 
+    ``--tracker.cmc file`` replays the camera motion of a MOTChallenge ``source`` folder's
+    ``gmc.txt``, one warp per frame.
+
     Raises:
-        ValueError: Unknown tracker or parameter (listing the valid ones), bad value.
+        ValueError: Unknown tracker or parameter (listing the valid ones), bad value, or
+            ``cmc file`` for a source that is not a MOTChallenge sequence folder.
+        FileNotFoundError: ``cmc file`` for a folder without ``gmc.txt``.
     """
     cls = tracker_class(name)
     params = {**(base or {}), **parse_tracker_options(cls, extra_args)}
+    if params.get("cmc") == FILE:
+        folder = Path(source or "").expanduser()
+        if source is None or not (folder / "seqinfo.ini").is_file():
+            raise ValueError(
+                "--tracker.cmc file replays <sequence>/gmc.txt, so --source must be a "
+                f"MOTChallenge sequence folder (with seqinfo.ini); got {source!r}"
+            )
+        params = resolve_cmc(params, load_sequence(folder, detections=False, gt=False))
 
     def build(frame_rate: float) -> Any:
         if "frame_rate" in tracker_parameters(cls):  # an explicit --tracker.frame_rate wins
@@ -177,13 +197,10 @@ def summary_table(result: RunResult, written: list[Path]) -> Table:
 def finish(result: RunResult, written: list[Path], console: Console) -> None:
     """Print the summary, then exit non-zero when the run did not end normally."""
     console.print(summary_table(result, written))
-    if result.stopped == "truncated":
-        fail(f"{result.error} -- outputs hold the {result.frames} frames read")
-    if result.stopped == "interrupted":
-        Console(stderr=True).print(f"interrupted after {result.frames} frames; outputs saved")
-        raise typer.Exit(EXIT_INTERRUPTED)
+    faults.finish_run(result)
 
 
+@faults.stops_cleanly
 def track(
     ctx: typer.Context,
     source: Annotated[
@@ -261,6 +278,13 @@ def track(
     resume: Annotated[
         bool, typer.Option("--resume", help="Many sources: skip those with complete outputs.")
     ] = False,
+    det_scores: Annotated[
+        str,
+        typer.Option(
+            help="--detector file: scores outside [0, 1] are an error (reject), rescaled "
+            "over the file (minmax) or clipped (clip)."
+        ),
+    ] = "reject",
 ) -> None:
     """Track objects in a video, webcam, stream or image folder; write an annotated video and
     results."""
@@ -285,10 +309,11 @@ def track(
             run_batch(source, output_dir, chosen, settings, save, options, workers, executor,
                       ray_address, resume)  # fmt: skip
             return
-        build_tracker = tracker_builder(chosen.tracker, [], chosen.params)
+        build_tracker = tracker_builder(chosen.tracker, [], chosen.params, source[0])
         frames = open_tracking_source(source[0], fps, detector)
     except (*SETUP_ERRORS, ImportError) as error:
         fail(error)
+    folders = faults.missing_folders([output, mot_output, json_output])
     try:
         tracker_obj = build_tracker(frames.fps)
         det = create_detector(
@@ -300,17 +325,17 @@ def track(
             confidence=confidence,
             nms_iou=nms_iou,
             input_size=parse_size(input_size),
+            det_scores=det_scores,
         )
         annotator = TrackAnnotator(frames.size, trace_length, show_confidence=show_confidence)
         outputs = open_outputs(frames, output, mot_output, json_output, display, annotator)
     except SETUP_ERRORS as error:
         frames.close()
         fail(error)
-    if not any((output, mot_output, json_output, display)):
-        console.print(
-            "note: no --output, --mot-output, --json-output or --display given; "
-            "tracking without saving"
-        )
+    except BaseException:  # Ctrl-C or SIGTERM while loading a model: release the source
+        frames.close()
+        raise
+    faults.setup_notes(console, det, folders, (output, mot_output, json_output, display))
     result = run_with_progress(frames, det, tracker_obj, outputs, max_frames, console)
     written = [p for p in (output, mot_output, json_output) if p is not None]
     finish(result, written, Console())

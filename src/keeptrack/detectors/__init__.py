@@ -48,6 +48,7 @@ def _build(
     config: str | None,
     detections: str | None,
     input_size: tuple[int, int] | None,
+    det_scores: str = "reject",
 ) -> Any:
     """The bare backend; imports happen here so unused backends cost nothing."""
     if input_size is not None and name != "ssd-mobilenet":
@@ -57,7 +58,7 @@ def _build(
 
         if detections is None:
             raise DetectorError("the 'file' detector needs --detections PATH (a MOT det.txt)")
-        return FileDetector(Path(detections))
+        return FileDetector(Path(detections), scores=det_scores)
     if name == "ssd-mobilenet":
         from keeptrack.detectors.opencv_dnn import OpenCVDNNDetector
 
@@ -90,6 +91,7 @@ def create_detector(
     confidence: float | None = None,
     nms_iou: float | None = None,
     input_size: tuple[int, int] | None = None,
+    det_scores: str = "reject",
 ) -> FilteredDetector:
     """Build the detector registered as ``name`` followed by class, score and NMS filtering.
 
@@ -103,6 +105,9 @@ def create_detector(
         nms_iou: Extra per-class NMS at this IoU, for backends without their own.
         input_size: Network input ``(width, height)`` of ``ssd-mobilenet``; larger than the
             trained 300x300 finds smaller people at a higher cost.
+        det_scores: What the ``file`` detector does with scores outside ``[0, 1]``:
+            ``"reject"``, ``"minmax"`` or ``"clip"`` (see
+            :class:`~keeptrack.detectors.file.FileDetector`).
 
     Raises:
         DetectorError: Unknown name, missing files, unknown classes;
@@ -111,7 +116,7 @@ def create_detector(
     key = name.strip().lower()
     if key not in DEFAULT_CONFIDENCE:
         raise DetectorError(f"unknown detector {name!r}; choose one of: {', '.join(DETECTORS)}")
-    backend = _build(key, model, config, detections, input_size)
+    backend = _build(key, model, config, detections, input_size, det_scores)
     wanted = resolve_classes(classes, backend.class_names)
     threshold = DEFAULT_CONFIDENCE[key] if confidence is None else confidence
     return FilteredDetector(backend, DetectionFilter(wanted, threshold, nms_iou))

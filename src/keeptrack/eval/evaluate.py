@@ -16,7 +16,7 @@ from keeptrack.eval.count import Count
 from keeptrack.eval.data import BENCHMARKS, preprocess
 from keeptrack.eval.hota import HOTA
 from keeptrack.eval.identity import Identity
-from keeptrack.io.mot import check_mot_rows, read_mot_results
+from keeptrack.io.mot import check_mot_rows, read_mot_tracks
 
 COMBINED = "COMBINED"
 METRICS = (HOTA(), CLEAR(), Identity(), Count())
@@ -81,7 +81,7 @@ def evaluate_sequence(
     """
     gt_rows = check_mot_rows(gt_rows, f"gt[{name!r}]", length, track_ids=True)
     if isinstance(results, (str, Path)):
-        tracker_rows = read_mot_results(results, length)
+        tracker_rows = read_mot_tracks(results, length)
     else:
         tracker_rows = check_mot_rows(results, f"results[{name!r}]", length, track_ids=True)
     data = preprocess(gt_rows, tracker_rows, length, benchmark, name)
@@ -93,7 +93,7 @@ def summarize_sequences(per_sequence: Mapping[str, list[dict]]) -> dict[str, dic
     combined in the mapping's order."""
     out = {name: _summary(res) for name, res in per_sequence.items()}
     combined = [
-        metric.combine_sequences([res[i] for res in per_sequence.values()])
+        metric.combine_sequences({name: res[i] for name, res in per_sequence.items()})
         for i, metric in enumerate(METRICS)
     ]
     out[COMBINED] = _summary(combined)

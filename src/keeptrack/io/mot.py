@@ -21,6 +21,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.recfunctions import structured_to_unstructured
 
+from keeptrack.io.files import FrameFlushedText, check_output_path
+
 
 class MOTFormatError(ValueError):
     """A MOTChallenge file that cannot be read; the message names file and line."""
@@ -93,7 +95,13 @@ def read_mot_file(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"MOT file not found: {path}")
-    rows = _load_numbers(path)
+    try:
+        rows = _load_numbers(path)
+    except UnicodeDecodeError as error:
+        raise MOTFormatError(
+            f"{path}: not a text file (byte {error.start} is not UTF-8); MOT files are "
+            "comma-separated text"
+        ) from None
     if rows.size == 0:
         return np.empty((0, max(min_columns, 10)))
     if rows.shape[1] < min_columns:
@@ -168,6 +176,12 @@ def _line_numbers(path: Path) -> list[int]:
     """1-based line number of each non-blank line, so a row index can be reported as a line."""
     with path.open() as handle:
         return [number for number, line in enumerate(handle, start=1) if line.strip()]
+
+
+def line_number(path: str | Path, row: int) -> int:
+    """1-based line of ``path`` that holds row ``row`` of :func:`read_mot_file`'s array (blank
+    lines are skipped when reading, so the two differ)."""
+    return _line_numbers(Path(path))[row]
 
 
 class RowProblem(NamedTuple):
@@ -275,20 +289,15 @@ def check_mot_rows(
     return rows
 
 
-def read_mot_gt(path: str | Path, length: int | None = None) -> np.ndarray:
-    """Read a ``gt.txt``: ``frame, id, left, top, width, height, flag, class, visibility``.
+def read_mot_tracks(path: str | Path, length: int | None = None) -> np.ndarray:
+    """Read rows with track identities: a ``gt.txt`` or tracker results.
 
-    Ids are checked (non-negative integers, unique per frame) because a duplicated id breaks
-    every association metric; the class and flag columns are checked by the evaluator, which
-    knows whether the benchmark needs them.
-    """
-    return read_mot_file(path, min_columns=6, length=length, track_ids=True)
-
-
-def read_mot_results(path: str | Path, length: int | None = None) -> np.ndarray:
-    """Read tracker results: ``frame, id, left, top, width, height, score, ...``.
-
-    An empty file is valid (the tracker reported nothing: every GT box is a miss).
+    gt: ``frame, id, left, top, width, height, flag, class, visibility``; results:
+    ``frame, id, left, top, width, height, score, ...``. Both are read and checked alike: ids
+    must be non-negative integers unique per frame, because a duplicated id breaks every
+    association metric. The class and flag columns are checked by the evaluator, which knows
+    whether the benchmark needs them. An empty file is valid (a tracker that reported
+    nothing: every GT box is a miss).
     """
     return read_mot_file(path, min_columns=6, length=length, track_ids=True)
 
@@ -370,22 +379,25 @@ class MOTResultsWriter:
     """Writes results frame by frame, flushing each frame, so a crash or Ctrl-C in a long
     video loses nothing already tracked (:func:`write_mot_results` needs every row first).
 
+    A write that fails (disk full) raises :class:`~keeptrack.io.files.OutputError` after
+    cutting the file back to the last complete frame, so it always parses.
+
     Args:
-        path: Output file; its folder must exist (a typo in it should fail before any work).
+        path: Output file; its folder is created if missing.
+        option: The command-line option that named it, for messages.
     """
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._handle = self.path.open("w")
+    def __init__(self, path: str | Path, option: str = "--mot-output") -> None:
+        self.path = check_output_path(path, option)
+        self._file = FrameFlushedText(self.path, option)
 
     def write(self, rows: np.ndarray) -> None:
         """Append ``(N, 7)`` rows ``[frame, id, left, top, width, height, score]``."""
-        self._handle.write(format_mot_results(rows))
-        self._handle.flush()
+        self._file.write(format_mot_results(rows))
 
     def close(self) -> None:
         """Close the file (safe to call twice)."""
-        self._handle.close()
+        self._file.close()
 
     def __enter__(self) -> MOTResultsWriter:
         return self

@@ -18,30 +18,29 @@ import cv2
 import numpy as np
 import supervision as sv
 
+from keeptrack.io.files import FrameFlushedText, OutputError, SinkError, check_output_path
+
+__all__ = [
+    "DisplaySink",
+    "JsonLinesSink",
+    "OutputError",
+    "SinkError",
+    "StopRequested",
+    "VideoFileSink",
+    "check_output_path",
+]
+
 #: FourCC per container; ``mp4v`` is the MPEG-4 codec every OpenCV wheel can encode.
 _CODECS = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "MJPG"}
 
 
-class SinkError(RuntimeError):
-    """An output that cannot be created (missing folder, unsupported format, no display)."""
+#: Free space below which the video writer stops: what the container needs to finalise
+#: (an unfinished MP4 without its index does not play at all).
+VIDEO_RESERVE_BYTES = 1 << 20
 
 
 class StopRequested(Exception):
     """Raised by an interactive sink when the user asks to stop (``q`` in the live window)."""
-
-
-def check_output_path(path: str | Path, option: str) -> Path:
-    """Fail early if ``path`` cannot be written: its folder must exist.
-
-    Creating folders silently would hide typos such as ``--output reslts/out.mp4``.
-    """
-    path = Path(path).expanduser()
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise SinkError(f"{option}: folder {folder} does not exist (create it first)")
-    if path.is_dir():
-        raise SinkError(f"{option}: {path} is a folder; give a file name")
-    return path
 
 
 class VideoFileSink:
@@ -68,6 +67,19 @@ class VideoFileSink:
         self.frames = 0
 
     def write(self, image: np.ndarray) -> None:
+        """Encode one frame.
+
+        Raises:
+            OutputError: When less than :data:`VIDEO_RESERVE_BYTES` are free on the output's
+                file system (OpenCV's writer reports no write errors, and a full disk would
+                leave a file without its index); the frames so far stay playable.
+        """
+        free = _free_bytes(self.path)
+        if free is not None and free < VIDEO_RESERVE_BYTES:
+            raise OutputError(
+                f"--output: disk full writing {self.path} ({free // 1024} KiB free); it holds "
+                f"the {self.frames} frames before this one"
+            )
         if (image.shape[1], image.shape[0]) != self.size:  # streams may change resolution
             image = cv2.resize(image, self.size)
         self._writer.write(image)
@@ -76,6 +88,15 @@ class VideoFileSink:
     def close(self) -> None:
         """Finish the file (writes the container index; without it players reject the file)."""
         self._writer.release()
+
+
+def _free_bytes(path: Path) -> int | None:
+    """Bytes available to this user on ``path``'s file system (``None`` if unknown)."""
+    try:
+        stats = os.statvfs(path.parent if str(path.parent) else ".")
+    except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
+        return None
+    return stats.f_bavail * stats.f_frsize
 
 
 class JsonLinesSink:
@@ -88,7 +109,7 @@ class JsonLinesSink:
     def __init__(self, path: str | Path, fps: float) -> None:
         self.path = check_output_path(path, "--json-output")
         self.fps = fps
-        self._handle = self.path.open("w")
+        self._file = FrameFlushedText(self.path, "--json-output")
 
     def write(self, frame_index: int, detections: sv.Detections) -> None:
         names = detections.data.get("class_name")
@@ -110,11 +131,10 @@ class JsonLinesSink:
             "time": round((frame_index - 1) / self.fps, 4),
             "objects": objects,
         }
-        self._handle.write(json.dumps(record) + "\n")
-        self._handle.flush()
+        self._file.write(json.dumps(record) + "\n")
 
     def close(self) -> None:
-        self._handle.close()
+        self._file.close()
 
 
 def display_available() -> bool:

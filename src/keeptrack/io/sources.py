@@ -10,8 +10,11 @@ everything already processed and still report the failure.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import os
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,7 +122,8 @@ class VideoCaptureSource(FrameSource):
             index += 1
             yield first
         while True:
-            ok, frame = self._capture.read()
+            with native_stderr_silenced():  # FFmpeg prints decode errors of corrupt files
+                ok, frame = self._capture.read()
             if not ok or frame is None:
                 break
             index += 1
@@ -165,7 +169,8 @@ class PyAVSource(FrameSource):
             self._container = av.open(str(path))
             stream = self._container.streams.video[0]
         except (av.error.FFmpegError, IndexError) as error:
-            raise SourceError(f"cannot open video file {path}: {error}") from None
+            reason = getattr(error, "strerror", None) or error  # without PyAV's errno noise
+            raise SourceError(f"cannot open video file {path}: {reason}") from None
         self._stream = stream
         rate = float(stream.average_rate or 0) or DEFAULT_FPS
         size = (int(stream.codec_context.width), int(stream.codec_context.height))
@@ -218,9 +223,38 @@ def _open_folder(folder: Path, fps: float | None) -> FrameSource:
     return ImageFolderSource(files, folder.name, fps or DEFAULT_FPS)
 
 
+@contextlib.contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Silence what C libraries print to the process's stderr (file descriptor 2).
+
+    OpenCV and FFmpeg report a failed open with a dozen lines of ``[ WARN:0@1.4] global
+    cap_v4l.cpp ...`` before OpenCV returns a closed capture; keeptrack then says in one line
+    what went wrong, so the noise only hides that line. Python's own ``sys.stderr`` is flushed
+    first and works as before afterwards.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no real fd 2 (embedded interpreters)
+        yield
+        return
+    level = cv2.utils.logging.getLogLevel()
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+        yield
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _open_capture(target: str | int, name: str, fps: float | None, live: bool) -> FrameSource:
-    capture = cv2.VideoCapture(target)
-    if not capture.isOpened():
+    with native_stderr_silenced():
+        capture = cv2.VideoCapture(target)
+        opened = capture.isOpened()
+    if not opened:
         capture.release()
         if isinstance(target, int):
             raise SourceError(f"no webcam at index {target} (is a camera connected and free?)")

@@ -57,7 +57,7 @@ class TrackTable:
     Every tracker declares its columns once; selecting, appending and deleting rows then work on
     all columns together, so per-frame work is a few vectorised calls regardless of track count.
     Columns live in preallocated storage that grows by doubling, so a compiled step
-    (:mod:`keeptrack.trackers.byte_kernel`) can remove and add rows in place; ``table[name]``
+    (:mod:`keeptrack.stages.lifecycle`) can remove and add rows in place; ``table[name]``
     is a view of the live rows.
 
     Args:

@@ -1,0 +1,155 @@
+"""How ``keeptrack track`` ends when something goes wrong: one line and an exit code.
+
+The pipeline already stops cleanly and closes every output for a truncated source, a failed
+output (disk full) and ``KeyboardInterrupt``; this module turns SIGTERM and SIGHUP into that
+same interrupt, keeps a second signal from breaking the finalisation of the outputs, and maps
+how a run ended to what the user is told:
+
+===========================  ====  ===========================================================
+how the run ended            exit  what is said (stderr, one line)
+===========================  ====  ===========================================================
+source read to its end       0     the summary table
+``q`` in the window          0     the summary table
+truncated or corrupt source  1     ``error: ... could not decode frame k ... outputs hold ...``
+output failed (disk full)    1     ``error: --mot-output: cannot write ... (No space left ...``
+Ctrl-C (SIGINT)              130   ``interrupted after N frames; outputs saved``
+SIGTERM / SIGHUP             143 /  ``terminated by SIGTERM after N frames; outputs saved``
+                             129
+===========================  ====  ===========================================================
+"""
+
+from __future__ import annotations
+
+import functools
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from keeptrack.cli.eval import fail
+from keeptrack.pipeline import RunResult
+
+#: Exit code of a run stopped with Ctrl-C (128 + SIGINT, the shell convention).
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+
+#: Signals that stop a run the way Ctrl-C does (outputs closed, exit code ``128 + signal``).
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+class SignalWatch:
+    """While active, the first stop signal raises ``KeyboardInterrupt``; later ones are only
+    recorded, so closing the outputs (writing a video's index) cannot be cut short.
+
+    Attributes:
+        signum: The first stop signal received, or ``None``.
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        del frame
+        if self.signum is None:
+            self.signum = signum
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> SignalWatch:
+        if threading.current_thread() is threading.main_thread():  # handlers need it
+            for signum in STOP_SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
+
+    def what(self) -> tuple[str, int]:
+        """``(how the user stopped the run, exit code)`` once a stop signal came in."""
+        signum = signal.SIGINT if self.signum is None else self.signum
+        if signum == signal.SIGINT:
+            return "interrupted", EXIT_INTERRUPTED
+        return f"terminated by {signal.Signals(signum).name}", 128 + int(signum)
+
+
+#: The watch of the command running now (a command runs once per process).
+_active: list[SignalWatch] = []
+
+
+def stops_cleanly(command: Callable[..., None]) -> Callable[..., None]:
+    """Run a command under a :class:`SignalWatch`; a stop signal before the pipeline's loop
+    (loading a model, compiling the tracker) exits with its code and one line too."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        with SignalWatch() as watch:
+            _active.append(watch)
+            try:
+                command(*args, **kwargs)
+            except KeyboardInterrupt:
+                how, code = watch.what()
+                Console(stderr=True).print(f"{how} before the first frame; nothing was written")
+                raise typer.Exit(code) from None
+            finally:
+                _active.remove(watch)
+
+    return wrapper
+
+
+def setup_notes(
+    console: Console, detector: Any, folders: list[Path], outputs: tuple[Any, ...]
+) -> None:
+    """What the user should know before the first frame: output folders that were created (a
+    typo in a path shows here), det-file scores that were rescaled, and that a run without
+    outputs saves nothing."""
+    for folder in folders:
+        console.print(f"note: created folder {escape(str(folder))}")
+    score_note = getattr(getattr(detector, "detector", None), "score_note", None)
+    if score_note:
+        console.print(f"note: {escape(score_note)}", soft_wrap=True)
+    if not any(outputs):
+        console.print(
+            "note: no --output, --mot-output, --json-output or --display given, so nothing "
+            "will be saved; add --output out.mp4 for an annotated video or --mot-output "
+            "results.txt for the tracks",
+            soft_wrap=True,
+        )
+
+
+def missing_folders(paths: list[Path | None]) -> list[Path]:
+    """Parent folders of ``paths`` that do not exist yet (each once, in order)."""
+    folders: list[Path] = []
+    for path in paths:
+        if path is None:
+            continue
+        folder = Path(path).expanduser().parent
+        if not folder.exists() and folder not in folders:
+            folders.append(folder)
+    return folders
+
+
+def finish_run(result: RunResult) -> None:
+    """Exit the way the run ended (see the module table); return only for a normal end."""
+    watch = _active[-1] if _active else SignalWatch()
+    if result.stopped == "truncated":
+        fail(f"{result.error} -- outputs hold the {result.frames} frames read")
+    if result.stopped == "output":
+        fail(f"{result.error} (stopped after {result.frames} frames; other outputs saved)")
+    if result.stopped == "interrupted":
+        how, code = watch.what()
+        Console(stderr=True).print(f"{how} after {result.frames} frames; outputs saved")
+        raise typer.Exit(code)
