@@ -55,6 +55,7 @@ class DetectorSettings:
     confidence: float | None = None
     nms_iou: float | None = None
     input_size: tuple[int, int] | None = None
+    det_scores: str = "reject"
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,7 @@ def run_track_job(job: TrackJob) -> SourceResult:
     try:
         if "video" in job.save and isinstance(source, FramelessSequence):
             raise ValueError(f"{job.source}: no images, so no video can be written")
-        tracker = build_tracker(job.tracker, job.tracker_params, source.fps)
+        tracker = build_tracker(job.tracker, _replay_cmc(job), source.fps)
         detector = create_detector(
             settings.name,
             model=settings.model,
@@ -272,6 +273,7 @@ def run_track_job(job: TrackJob) -> SourceResult:
             confidence=settings.confidence,
             nms_iou=settings.nms_iou,
             input_size=settings.input_size,
+            det_scores=settings.det_scores,
         )
         if "video" in partial:
             outputs.annotator = TrackAnnotator(
@@ -315,6 +317,25 @@ def run_track_job(job: TrackJob) -> SourceResult:
     result.wall_seconds = time.perf_counter() - start
     result.cpu_seconds = time.process_time() - cpu
     return result
+
+
+def _replay_cmc(job: TrackJob) -> dict[str, Any]:
+    """The job's tracker arguments, with ``cmc="file"`` replaced by the source folder's
+    ``gmc.txt`` replay (as a single ``keeptrack track`` run does).
+
+    Raises:
+        ValueError: For ``cmc="file"`` on a source that is not a MOTChallenge sequence folder.
+        FileNotFoundError: For a sequence folder without ``gmc.txt``.
+    """
+    from keeptrack.io.sequence import load_sequence, resolve_cmc
+    from keeptrack.motion.camera.base import FILE
+
+    if job.tracker_params.get("cmc") != FILE:
+        return job.tracker_params
+    folder = Path(job.source)
+    if not (folder / "seqinfo.ini").is_file():
+        raise ValueError(f"cmc=file replays <sequence>/gmc.txt; {job.source} is not a sequence")
+    return resolve_cmc(job.tracker_params, load_sequence(folder, detections=False, gt=False))
 
 
 def _remove(paths: Iterable[Path]) -> None:
