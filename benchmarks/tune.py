@@ -104,6 +104,7 @@ def main() -> None:
                     "trials": result.trials,
                     "minutes": minutes,
                     "held_out": result.held_out,
+                    "tuned_held_out": result.tuned_held_out,
                     "defaults_held_out": result.defaults_held_out,
                     "train": result.train,
                     "fell_back": result.fell_back,

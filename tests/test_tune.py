@@ -82,6 +82,7 @@ def test_tune_reports_held_out_scores_and_resumes(data, tmp_path):
     defaults_folds = [dict(fold, params={}) for fold in report["folds"]]
     assert report["defaults_held_out"] == pytest.approx(held_out_hota(data, defaults_folds))
     assert report["fell_back"] == (not beats_defaults(tuned, report["defaults_held_out"], folds))
+    assert report["tuned_held_out"] == pytest.approx(tuned, abs=1e-12)
     kept = report["defaults_held_out"] if report["fell_back"] else tuned
     assert report["held_out"] == pytest.approx(kept, abs=1e-12)
     loaded = load_tracker_config(out)

@@ -124,8 +124,10 @@ class TuneResult:
         tracker: Registry name.
         params: The parameters to use (tuned, or the defaults after a fallback), fixed ones
             included.
-        held_out: Held-out metric of the tuning procedure (the score to expect on new
-            sequences); a fraction, like every ratio metric here.
+        held_out: Held-out metric of the written parameters' procedure (the score to expect
+            on new sequences): :attr:`tuned_held_out`, or :attr:`defaults_held_out` after a
+            fallback; a fraction, like every ratio metric here.
+        tuned_held_out: Held-out metric of tuning, whether kept or not.
         defaults_held_out: The defaults' score on the same held-out sequences.
         train: The chosen parameters' score on the data they were tuned on (optimistic).
         fell_back: True when tuning did not beat the defaults held out by more than the noise
@@ -133,11 +135,13 @@ class TuneResult:
         folds: Per fold: its held-out sequences, best parameters, train and held-out scores.
         trials: Complete trials per study.
         protocol: ``"k-fold"`` or ``"validation data"``.
+        settings: The :class:`TuneSettings` used, as plain data.
     """
 
     tracker: str
     params: dict[str, Any]
     held_out: float
+    tuned_held_out: float
     defaults_held_out: float
     train: float
     fell_back: bool
@@ -454,6 +458,7 @@ def _conclude(
     fell_back = not beats_defaults(held_out, defaults_held_out, folds)
     trials = {entry.name: len(_complete(entry.study)) for entry in studies}
     train = best.value
+    tuned_held_out = held_out
     if fell_back:
         chosen = dict(defaults)
         held_out = defaults_held_out
@@ -462,6 +467,7 @@ def _conclude(
         tracker=settings.tracker,
         params=chosen,
         held_out=held_out,
+        tuned_held_out=tuned_held_out,
         defaults_held_out=defaults_held_out,
         train=train,
         fell_back=fell_back,

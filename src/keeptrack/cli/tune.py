@@ -52,9 +52,13 @@ def result_table(result: TuneResult) -> Table:
     table = Table(title=f"{result.tracker}: {metric} ({result.protocol})", box=box.SIMPLE_HEAD)
     for heading in ("", "held-out", "train (optimistic)"):
         table.add_column(heading, justify="right" if heading else "left")
-    tuned = "defaults (kept)" if result.fell_back else "tuned"
-    table.add_row(tuned, f"{100 * result.held_out:.2f}", f"{100 * result.train:.2f}")
-    if not result.fell_back:
+    if result.fell_back:
+        table.add_row(
+            "defaults (kept)", f"{100 * result.held_out:.2f}", f"{100 * result.train:.2f}"
+        )
+        table.add_row("tuned (not kept)", f"{100 * result.tuned_held_out:.2f}", "")
+    else:
+        table.add_row("tuned", f"{100 * result.held_out:.2f}", f"{100 * result.train:.2f}")
         table.add_row("defaults", f"{100 * result.defaults_held_out:.2f}", "")
     for i, fold in enumerate(result.folds, start=1):
         table.add_row(
