@@ -445,12 +445,18 @@ def track_many(
             todo.append(index)
     if todo:
         count = min(check_executor(executor, workers), len(todo))
-        with JobRunner(count, executor, ray_address) as runner:
-            for position, outcome in runner.map(run_track_job, [jobs[i] for i in todo]):
-                job = jobs[todo[position]]
-                if isinstance(outcome, JobFailure):
-                    outcome = SourceResult(job.source, job.name, "failed", error=outcome.error)
-                results[todo[position]] = outcome
-                if on_result is not None:
-                    on_result(outcome)
+        try:
+            with JobRunner(count, executor, ray_address) as runner:
+                for position, outcome in runner.map(run_track_job, [jobs[i] for i in todo]):
+                    job = jobs[todo[position]]
+                    if isinstance(outcome, JobFailure):
+                        outcome = SourceResult(job.source, job.name, "failed", error=outcome.error)
+                    results[todo[position]] = outcome
+                    if on_result is not None:
+                        on_result(outcome)
+        except BaseException:  # Ctrl-C, SIGTERM: the killed jobs' files are not outputs
+            for index in todo:
+                if results[index] is None:
+                    _remove(jobs[index].partial_paths().values())
+            raise
     return [r for r in results if r is not None]

@@ -189,17 +189,28 @@ class JobRunner:
             for ref in pending:
                 ray.cancel(ref)
 
-    def close(self) -> None:
-        """Stop the local workers (a Ray cluster is left running: it may be shared)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def close(self, abort: bool = False) -> None:
+        """Stop the local workers (a Ray cluster is left running: it may be shared).
+
+        Args:
+            abort: Kill running jobs instead of waiting for them (Ctrl-C, SIGTERM, an error in
+                the caller): a long video would otherwise hold the exit for its whole length.
+        """
+        if self._pool is None:
+            return
+        if abort:
+            # No public API before Python 3.14's terminate_workers(); the executor notices the
+            # dead workers and shutdown returns at once.
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
 
     def __enter__(self) -> JobRunner:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        self.close(abort=exc_type is not None)
 
 
 def _guarded_one_thread(function: Callable[[Any], Any], job: Any) -> Any:
