@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from keeptrack.cli.eval import Benchmark, fail, wide_console
+from keeptrack.cli.faults import EXIT_INTERRUPTED
 from keeptrack.config import TrackerConfig, save_tracker_config
 from keeptrack.executors import JobRunner
 from keeptrack.trackers.registry import (
@@ -167,6 +168,9 @@ def tune_command(
         save_tracker_config(output, TrackerConfig(result.tracker, result.params), {"tune": report})
     except (ValueError, FileNotFoundError, ImportError) as error:
         fail(error)
+    except KeyboardInterrupt:  # complete trials are in the storage; unfinished ones are ignored
+        Console(stderr=True).print("interrupted; rerun the same command to resume the studies")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     out = Console()
     out.print(result_table(result))
     if result.fell_back:
