@@ -4,7 +4,7 @@ A sequence folder holds ``seqinfo.ini``, ``det/det.txt``, ``gt/gt.txt`` and opti
 ``gmc.txt`` (one camera-motion warp per frame, BoT-SORT's GMC format). A split keeps a
 contiguous run of frames and renumbers them from 1:
 
-- ``all``: every frame;
+- ``all``: every frame (the full sequence);
 - ``val-half``: frames ``h+1..N`` with ``h = N // 2 + 1`` (the MOT17 "ablation" protocol: the
   YOLOX detector was trained on the first half);
 - ``train-half``: frames ``1..h``, where tracker changes are chosen before the val half
@@ -134,9 +134,9 @@ def load_sequence(
         ValueError: For an unknown split.
     """
     folder = Path(folder)
-    if split not in set(Split):
-        names = ", ".join(s.value for s in Split)
-        raise ValueError(f"split must be one of {names}; got {split!r}")
+    names = [s.value for s in Split]
+    if split not in names:
+        raise ValueError(f"split must be one of {', '.join(names)}; got {split!r}")
     split = Split(split)
     info = read_seqinfo(folder)
     start, stop = split.bounds(info.length)
