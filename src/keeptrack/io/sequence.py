@@ -17,7 +17,7 @@ replayed at the frame it belongs to: for the val half, lines ``h..N-1``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -102,6 +102,17 @@ class Sequence:
                 f"{path}: {len(warps)} warps for a sequence of {self.full_length} frames"
             )
         return warps[self.start : self.start + self.length]
+
+    def with_unit_scores(self) -> Sequence:
+        """A copy whose detection scores are divided by the sequence's largest score (negative
+        scores clipped to 0).
+
+        Why: some detectors' scores are unbounded (MOT15's ACF: about -1 to 140), while the
+        trackers' thresholds are fractions of 1.
+        """
+        top = max((d[:, 4].max() for d in self.frames if len(d)), default=1.0)
+        frames = [np.column_stack([d[:, :4], np.clip(d[:, 4], 0, None) / top]) for d in self.frames]
+        return replace(self, frames=frames)
 
     def camera_motion(self) -> Any:
         """A :class:`~keeptrack.motion.camera.PrecomputedWarps` replaying :meth:`warps`."""
