@@ -35,6 +35,7 @@ every score threshold) are left out.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -129,15 +130,37 @@ class DetectionArrays:
         """
         if self.source is not None:
             order = np.argsort(det_index, kind="stable")
-            out = self.source[np.asarray(det_index, dtype=np.intp)[order]]
-            out.tracker_id = np.asarray(track_id, dtype=np.int64)[order]
-            return out
+            rows = np.asarray(det_index, dtype=np.intp)[order]
+            return _take_rows(self.source, rows, np.asarray(track_id, dtype=np.int64)[order])
         boxes = self.xyxy if self.xywhr is None else self.xywhr
         rows = _NO_ROWS if self.input_rows is None else self.input_rows
         return _output_rows(boxes, self.confidence, self.class_id, det_index, track_id, rows)
 
 
 _NO_ROWS = np.empty(0, dtype=np.int64)
+
+
+def _take_rows(source: Any, rows: np.ndarray, tracker_id: np.ndarray) -> Any:
+    """``source[rows]`` with ``tracker_id`` set, without re-validating every field.
+
+    ``supervision.Detections.__getitem__`` builds a new object through its validating
+    constructor, which costs several times what tracking a frame does; the rows of a valid
+    ``Detections`` are valid, so each field (every array, every ``data`` entry) is sliced
+    directly. ``metadata`` is shared, as ``__getitem__`` shares it.
+    """
+    out = object.__new__(type(source))
+    for field in dataclasses.fields(source):
+        value = getattr(source, field.name)
+        if isinstance(value, np.ndarray):
+            value = value[rows]
+        elif field.name == "data":
+            value = {
+                key: item[rows] if isinstance(item, np.ndarray) else [item[r] for r in rows]
+                for key, item in value.items()
+            }
+        setattr(out, field.name, value)
+    out.tracker_id = tracker_id
+    return out
 
 
 @njit(cache=True)
