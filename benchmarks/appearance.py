@@ -66,10 +66,8 @@ class Sequence:
 
 def load_sequence(folder: Path) -> Sequence:
     """The sequence from the shared loader, scores scaled by their maximum."""
-    seq = load_mot_sequence(folder)
-    top = max(d[:, 4].max() for d in seq.frames if len(d))
-    detections = [np.column_stack([d[:, :4], np.clip(d[:, 4], 0, None) / top]) for d in seq.frames]
-    return Sequence(seq.name, folder, seq.frame_rate, detections, seq.gt)
+    seq = load_mot_sequence(folder).with_unit_scores()
+    return Sequence(seq.name, folder, seq.frame_rate, seq.frames, seq.gt)
 
 
 def embed_sequence(model: ReIDModel, seq: Sequence, cache: Path | None) -> list[np.ndarray]:

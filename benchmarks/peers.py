@@ -222,7 +222,7 @@ def main() -> None:
     parser.add_argument("--angle", type=float, default=0.3)
     args = parser.parse_args()
     tables = set(args.tables.split(","))
-    streams = [seq.frames for seq in mot17_sequences(val_half=False)]
+    streams = [seq.frames for seq in mot17_sequences("all")]
     if "1" in tables:
         mot17_table(streams, args.repeat)
     if "2" in tables:

@@ -157,3 +157,14 @@ def test_track_replays_the_source_folders_gmc_file(mot15_dir, tmp_path):
         "1",
     )
     assert video.exit_code == 1 and "MOTChallenge sequence folder" in video.output
+
+
+def test_unbounded_scores_scale_to_unit(mot15_dir):
+    raw = load_sequence(mot15_dir / "ETH-Sunnyday", gt=False)  # ACF scores, about -1 to 140
+    scaled = raw.with_unit_scores()
+    scores = np.concatenate([d[:, 4] for d in raw.frames])
+    unit = np.concatenate([d[:, 4] for d in scaled.frames])
+    assert scores.max() > 10 and scores.min() < 0
+    assert unit.max() == 1.0 and unit.min() == 0.0
+    np.testing.assert_allclose(unit[scores > 0], scores[scores > 0] / scores.max())
+    np.testing.assert_array_equal(scaled.frames[5][:, :4], raw.frames[5][:, :4])

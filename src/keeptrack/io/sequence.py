@@ -4,7 +4,7 @@ A sequence folder holds ``seqinfo.ini``, ``det/det.txt``, ``gt/gt.txt`` and opti
 ``gmc.txt`` (one camera-motion warp per frame, BoT-SORT's GMC format). A split keeps a
 contiguous run of frames and renumbers them from 1:
 
-- ``all``: every frame;
+- ``all``: every frame (the full sequence);
 - ``val-half``: frames ``h+1..N`` with ``h = N // 2 + 1`` (the MOT17 "ablation" protocol: the
   YOLOX detector was trained on the first half);
 - ``train-half``: frames ``1..h``, where tracker changes are chosen before the val half
@@ -17,7 +17,7 @@ replayed at the frame it belongs to: for the val half, lines ``h..N-1``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -103,6 +103,17 @@ class Sequence:
             )
         return warps[self.start : self.start + self.length]
 
+    def with_unit_scores(self) -> Sequence:
+        """A copy whose detection scores are divided by the sequence's largest score (negative
+        scores clipped to 0).
+
+        Why: some detectors' scores are unbounded (MOT15's ACF: about -1 to 140), while the
+        trackers' thresholds are fractions of 1.
+        """
+        top = max((d[:, 4].max() for d in self.frames if len(d)), default=1.0)
+        frames = [np.column_stack([d[:, :4], np.clip(d[:, 4], 0, None) / top]) for d in self.frames]
+        return replace(self, frames=frames)
+
     def camera_motion(self) -> Any:
         """A :class:`~keeptrack.motion.camera.PrecomputedWarps` replaying :meth:`warps`."""
         from keeptrack.motion.camera.replay import PrecomputedWarps
@@ -134,9 +145,9 @@ def load_sequence(
         ValueError: For an unknown split.
     """
     folder = Path(folder)
-    if split not in set(Split):
-        names = ", ".join(s.value for s in Split)
-        raise ValueError(f"split must be one of {names}; got {split!r}")
+    names = [s.value for s in Split]
+    if split not in names:
+        raise ValueError(f"split must be one of {', '.join(names)}; got {split!r}")
     split = Split(split)
     info = read_seqinfo(folder)
     start, stop = split.bounds(info.length)

@@ -477,7 +477,7 @@ class BaseTracker(ABC):
         t.reserve(len(detections))
         kind = self._kind or AXIS_ALIGNED
         n, self._next_id, det_index, track_id = step(
-            tuple(t.storage[name] for name in SHARED_COLUMNS + extra_columns),
+            t.step_columns(SHARED_COLUMNS + extra_columns),
             len(t),
             kind.detection_matrix(detections),
             self.frame_id,

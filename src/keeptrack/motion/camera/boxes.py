@@ -336,6 +336,7 @@ class FrameOrBoxMotion:
                 self.frames.reset()
             self._had_frame = False
             return self.boxes.estimate(None, current, predicted)
+        warp = self.frames.estimate(frame, current[:, :4])  # raises before any state changes
         self._had_frame = True
         self.boxes.reset()  # its previous boxes would be stale by the next frame-free call
-        return self.frames.estimate(frame, current[:, :4])
+        return warp

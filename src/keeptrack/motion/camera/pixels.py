@@ -19,7 +19,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from keeptrack.motion.camera.base import IDENTITY, METHODS
+from keeptrack.motion.camera.base import IDENTITY, METHODS, box_array
 
 
 class CMC:
@@ -96,17 +96,26 @@ class CMC:
         """Warp from the previous frame to ``frame``, in full-resolution pixel coordinates.
 
         Args:
-            frame: BGR ``(H, W, 3)`` or grey ``(H, W)`` image; ``None`` gives the identity.
-            boxes: ``(N, 4)`` xyxy detections of ``frame``, masked out of the estimate.
+            frame: BGR ``(H, W, 3)``, BGRA ``(H, W, 4)`` or grey ``(H, W)`` / ``(H, W, 1)``
+                image of any real dtype (non-``uint8`` images are rescaled to 0-255);
+                ``None`` gives the identity.
+            boxes: ``(N, 4)`` xyxy detections of ``frame`` (a fifth, score column is
+                ignored), masked out of the estimate.
             predicted: Ignored (the pixels alone give the motion).
 
         Returns:
             ``(2, 3)`` float64 affine matrix. The identity on the first frame, after a change
             of frame size (with a warning) and when the estimate fails.
+
+        Raises:
+            ValueError: For a frame or boxes of another shape or kind, before anything is
+                remembered (the next frame is still compared with the last good one).
         """
         del predicted
         if frame is None:
             return IDENTITY.copy()
+        _check_frame(frame)
+        boxes = box_array(boxes, "boxes", (4, 5))[:, :4]
         size = frame.shape[:2]
         if self._size is not None and size != self._size:
             warnings.warn(
@@ -138,9 +147,7 @@ class CMC:
 
     # --- steps ------------------------------------------------------------------------------
     def _prepare(self, frame: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
-        if grey.dtype != np.uint8:
-            grey = cv2.normalize(grey, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+        grey = _grey(frame)
         h, w = grey.shape
         if self.downscale > 1:
             size = (max(w // self.downscale, 1), max(h // self.downscale, 1))
@@ -150,7 +157,7 @@ class CMC:
         mask = np.zeros((h, w), dtype=np.uint8)
         mask[int(0.02 * h) : int(0.98 * h), int(0.02 * w) : int(0.98 * w)] = 255
         if self.mask_detections and len(boxes):
-            scaled = np.asarray(boxes, dtype=np.float64).reshape(-1, 4) / self.downscale
+            scaled = boxes / self.downscale
             lo = np.clip(np.floor(scaled[:, :2]), 0, [w, h]).astype(int)
             hi = np.clip(np.ceil(scaled[:, 2:]), 0, [w, h]).astype(int)
             for (x1, y1), (x2, y2) in zip(lo, hi, strict=True):
@@ -229,6 +236,40 @@ class CMC:
             return None
         # ECC's warp maps template (previous) coordinates onto the input image: prev -> current.
         return warp
+
+
+#: Depths ``cv2.cvtColor`` converts, and the wider set ``cv2.normalize`` rescales.
+_COLOUR_DTYPES = (np.uint8, np.uint16, np.float32)
+_NORMALIZE_DTYPES = (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64)
+
+
+def _check_frame(frame: Any) -> None:
+    """A grey ``(H, W)``/``(H, W, 1)``, BGR or BGRA image of real numbers, else ValueError.
+
+    Why here and not only in the trackers: a :class:`CMC` is also used on its own, and OpenCV's
+    own errors (``cv2.error``) neither name the argument nor leave the estimator untouched.
+    """
+    if not isinstance(frame, np.ndarray) or frame.dtype.kind not in "uif":
+        kind = frame.dtype if isinstance(frame, np.ndarray) else type(frame).__name__
+        raise ValueError(f"CMC frame must be a NumPy image of real numbers; got {kind}")
+    channels_ok = frame.ndim == 2 or (frame.ndim == 3 and frame.shape[2] in (1, 3, 4))
+    if not channels_ok or frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise ValueError(f"CMC frame must have shape (H, W) or (H, W, 1|3|4); got {frame.shape}")
+
+
+def _grey(frame: np.ndarray) -> np.ndarray:
+    """The ``uint8`` grey image of a frame :func:`_check_frame` accepted."""
+    if frame.ndim == 3 and frame.shape[2] == 1:
+        frame = frame[:, :, 0]
+    if frame.ndim == 3:
+        if frame.dtype not in _COLOUR_DTYPES:
+            frame = frame.astype(np.float32)
+        frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)  # BGRA too: alpha is ignored
+    if frame.dtype == np.uint8:
+        return frame
+    if frame.dtype not in _NORMALIZE_DTYPES:
+        frame = frame.astype(np.float64)
+    return cv2.normalize(frame, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
 
 
 def _feature_detector(method: str, count: int) -> Any:
