@@ -1,7 +1,7 @@
 """Where independent jobs run: in this process, on a local process pool, or on a Ray cluster.
 
 Batch tracking, ``bench``, ``eval`` and ``tune`` all hand a top-level function and a list of
-picklable jobs to :func:`run_jobs` and get every job's outcome back as it finishes. A job that
+picklable jobs to :meth:`JobRunner.map` and get every job's outcome back as it finishes. A job that
 raises becomes a :class:`JobFailure` in its slot; the other jobs carry on. Every executor runs
 the same function on the same inputs, so the results do not depend on where they ran.
 
@@ -217,20 +217,6 @@ def _guarded_one_thread(function: Callable[[Any], Any], job: Any) -> Any:
     """A Ray task: Ray gives each task one CPU, so OpenCV gets one thread."""
     _limit_threads(1)
     return _guarded(function, job)
-
-
-def run_jobs(
-    function: Callable[[Any], Any],
-    jobs: Sequence[Any],
-    workers: int | None = None,
-    executor: str = "local",
-    ray_address: str | None = None,
-) -> Iterator[tuple[int, Any]]:
-    """One :meth:`JobRunner.map` on a runner that lives for this call (see :class:`JobRunner`
-    for the arguments)."""
-    count = min(check_executor(executor, workers), max(1, len(jobs)))
-    with JobRunner(count, executor, ray_address) as runner:
-        yield from runner.map(function, jobs)
 
 
 def _import_ray() -> Any:
