@@ -203,7 +203,7 @@ class _Study:
         self.study.set_user_attr("train_sequences", [Path(s).name for s in self.train])
 
 
-def _distributions(optuna: Any, tracker: str, fixed: dict[str, Any]) -> dict[str, Any]:
+def _distributions(tracker: str, fixed: dict[str, Any]) -> dict[str, Any]:
     from optuna.distributions import FloatDistribution, IntDistribution
 
     space = {}
@@ -313,7 +313,7 @@ def tune(
     optuna = import_optuna()
     runner = runner or JobRunner(1)
     sequences = sequence_folders(settings.data)
-    space = _distributions(optuna, settings.tracker, settings.fixed)
+    space = _distributions(settings.tracker, settings.fixed)
     defaults = {**default_params(settings.tracker, list(space)), **settings.fixed}
     default_trial = {k: defaults[k] for k in space}
     fingerprint = {
