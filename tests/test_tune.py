@@ -4,6 +4,7 @@ win ties; the config file loads into ``track`` and ``bench``; missing extras nam
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -149,3 +150,22 @@ def test_a_gain_carried_by_some_folds_is_not_a_gain():
     assert not beats_defaults(0.52, 0.50, folds(-0.15, 0.05, -0.03, 0.16))  # mixed folds
     assert not beats_defaults(0.50, 0.50, folds(0.0, 0.0, 0.0))  # equal is no gain
     assert beats_defaults(0.52, 0.50, [])  # validation data: the pooled score decides
+
+
+def test_two_processes_share_one_study(data, tmp_path):
+    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+    cli = [sys.executable, "-c", "from keeptrack.cli.main import app; app()", "tune", "-t", "sort",
+           "--data", str(data), "--folds", "3", "--n-trials", "6", "--workers", "1", "--storage",
+           storage, "--study-name", "shared"]  # fmt: skip
+    processes = [
+        subprocess.Popen([*cli, "-o", str(tmp_path / f"{i}.yaml")], stderr=subprocess.PIPE)
+        for i in range(2)
+    ]
+    errors = [p.communicate(timeout=300)[1].decode() for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], errors
+    for name in ("shared/fold-1", "shared/all"):
+        trials = optuna.load_study(study_name=name, storage=storage).get_trials()
+        complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+        assert 6 <= len(complete) <= 7  # each process stops at 6; both may add the last one
+        # the defaults ran first; two processes starting together may both run them
+        assert 1 <= sum(t.params == complete[0].params for t in complete) <= 2

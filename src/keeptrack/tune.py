@@ -223,10 +223,29 @@ def default_params(tracker: str, names: list[str]) -> dict[str, Any]:
     return {name: params[name].default for name in names}
 
 
-def _open_study(optuna: Any, settings: TuneSettings, name: str, fingerprint: dict) -> Any:
+def open_storage(optuna: Any, url: str) -> Any:
+    """An Optuna RDB storage for ``url`` that several processes can share.
+
+    SQLite connections wait up to a minute for a lock instead of failing at once; two processes
+    creating the same new database race on its tables, so creation is retried.
+    """
+    import sqlalchemy.exc
+
+    kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+    for attempt in range(5):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+        except sqlalchemy.exc.OperationalError:  # "table ... already exists": the other won
+            time.sleep(0.2 * (attempt + 1))
+    return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+
+
+def _open_study(
+    optuna: Any, storage: Any, settings: TuneSettings, name: str, fingerprint: dict
+) -> Any:
     sampler = optuna.samplers.TPESampler(seed=settings.seed)
     study = optuna.create_study(
-        storage=settings.storage,
+        storage=storage,
         study_name=name,
         direction="maximize",
         sampler=sampler,
@@ -314,6 +333,7 @@ def tune(
     runner = runner or JobRunner(1)
     sequences = sequence_folders(settings.data)
     space = _distributions(settings.tracker, settings.fixed)
+    storage = open_storage(optuna, settings.storage)
     defaults = {**default_params(settings.tracker, list(space)), **settings.fixed}
     default_trial = {k: defaults[k] for k in space}
     fingerprint = {
@@ -334,7 +354,9 @@ def tune(
             train = [s for s in sequences if s not in held_out]
             name = f"{settings.study}/fold-{i}"
             studies.append(
-                _Study(name, _open_study(optuna, settings, name, fingerprint), train, held_out)
+                _Study(
+                    name, _open_study(optuna, storage, settings, name, fingerprint), train, held_out
+                )
             )
     else:
         protocol = "validation data"
@@ -346,7 +368,7 @@ def tune(
                 "on the same frames; it would not be held out"
             )
     name = f"{settings.study}/all"
-    final = _Study(name, _open_study(optuna, settings, name, fingerprint), sequences, [])
+    final = _Study(name, _open_study(optuna, storage, settings, name, fingerprint), sequences, [])
     studies.append(final)
 
     # As Optuna's own timeout: checked after each round, so at least one round runs.
