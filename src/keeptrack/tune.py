@@ -235,8 +235,8 @@ def open_storage(optuna: Any, url: str) -> Any:
     for attempt in range(5):
         try:
             return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
-        except sqlalchemy.exc.OperationalError:  # "table ... already exists": the other won
-            time.sleep(0.2 * (attempt + 1))
+        except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError):
+            time.sleep(0.2 * (attempt + 1))  # "table exists", "UNIQUE constraint": the other won
     return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
 
 
