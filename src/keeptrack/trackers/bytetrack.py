@@ -55,7 +55,7 @@ from keeptrack.detections import DetectionArrays
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYAH
 from keeptrack.stages.boxes import SCORE, XYWH, detection_boxes, iou_matrix, track_boxes
-from keeptrack.stages.costs import NO_APPEARANCE, pair_costs
+from keeptrack.stages.costs import NO_APPEARANCE, pair_costs, with_appearance
 from keeptrack.stages.kalman import correct, predict_tracks
 from keeptrack.stages.lifecycle import (
     compact,
@@ -434,19 +434,11 @@ def byte_step(
     high, low = candidates[high_c], candidates[low_c]
 
     # 3. First association: high boxes x tracked and lost tracks, score-fused IoU (+ appearance).
-    first = pair_costs(
-        iou,
-        pool,
-        high_c,
-        det,
-        high,
-        fuse,
-        class_aware,
-        class_id,
-        appearance,
-        appearance_threshold,
-        proximity_iou,
-    )
+    first = pair_costs(iou, pool, high_c, det, high, fuse, class_aware, class_id)
+    if appearance.shape[0] > 0:
+        with_appearance(
+            first, iou, pool, high_c, high, appearance, appearance_threshold, proximity_iou
+        )
     m1 = assign(first, first_limit)
     # 4. Second association: still-unmatched tracked tracks x low boxes, plain IoU.
     remaining = pool[(m1 < 0) & (state[pool] == TRACKED)]
