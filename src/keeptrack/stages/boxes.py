@@ -140,6 +140,14 @@ def _area(box: np.ndarray) -> float:
 
 
 @njit(cache=True)
+def _areas(xyxy: np.ndarray) -> np.ndarray:
+    out = np.empty(len(xyxy))
+    for r in range(len(xyxy)):
+        out[r] = _area(xyxy[r])
+    return out
+
+
+@njit(cache=True)
 def _axis_iou(a: np.ndarray, b: np.ndarray, area_a: float, area_b: float) -> float:
     iw = min(a[2], b[2]) - max(a[0], b[0])
     ih = min(a[3], b[3]) - max(a[1], b[1])
@@ -263,8 +271,7 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     out = np.empty((len(a), len(b)))
     if a.shape[1] == 4:
-        area_a = np.array([_area(box) for box in a])
-        area_b = np.array([_area(box) for box in b])
+        area_a, area_b = _areas(a), _areas(b)
         for r in range(len(a)):
             for c in range(len(b)):
                 out[r, c] = _axis_iou(a[r], b[c], area_a[r], area_b[c])
@@ -272,8 +279,7 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     corners_a, hulls_a = _all_corners(a)
     corners_b, hulls_b = _all_corners(b)
     xyxy_a, xyxy_b = _as_xyxy(a), _as_xyxy(b)
-    area_a = np.array([_area(box) for box in xyxy_a])
-    area_b = np.array([_area(box) for box in xyxy_b])
+    area_a, area_b = _areas(xyxy_a), _areas(xyxy_b)
     rotated = np.zeros((len(a), len(b)), np.bool_)
     for r in range(len(a)):
         for c in range(len(b)):
