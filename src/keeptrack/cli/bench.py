@@ -5,7 +5,9 @@ For each tracker and sequence: feed ``det/det.txt`` frame by frame, time only
 :func:`keeptrack.eval.evaluate_mot_sequences`. One table (HOTA, MOTA, IDF1, IDSW, AssA, DetA,
 tracker-only frames/s, peak memory) is printed and saved as Markdown and JSON, with a plot of
 HOTA against frames/s. Tracker parameters come from each tracker's signature as
-``--tracker.<param> value``; they apply to every tracker run.
+``--tracker.<param> value`` (every tracker that has the parameter) or
+``--tracker.<tracker>.<param> value`` (that tracker only). A tracker that cannot run on the
+data (DeepSORT needs frames or embeddings) is reported by name; the others' results are kept.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from keeptrack.benchmark import bytetrack_output_filter, track_detections
+from keeptrack.cli.bench_options import split_tracker_options
 from keeptrack.cli.eval import INPUT_ERRORS, Benchmark, Frames, fail, frame_offset, wide_console
 from keeptrack.eval import COMBINED, evaluate_mot_sequences
 from keeptrack.io.mot import (
@@ -34,12 +37,7 @@ from keeptrack.io.mot import (
     shift_frames,
     write_mot_results,
 )
-from keeptrack.trackers.registry import (
-    create_tracker,
-    parse_tracker_options,
-    tracker_class,
-    tracker_parameters,
-)
+from keeptrack.trackers.registry import create_tracker, tracker_class, tracker_parameters
 
 #: Table columns: (heading, metric key); ratios are shown as percentages.
 SCORE_COLUMNS = (("HOTA", "HOTA"), ("MOTA", "MOTA"), ("IDF1", "IDF1"), ("IDSW", "IDSW"))
@@ -239,8 +237,9 @@ def bench(
 ) -> None:
     """Run trackers on a data set's detections, score them and compare accuracy and speed.
 
-    Set tracker parameters with --tracker.<param> VALUE (e.g. --tracker.lost_track_buffer 60);
-    each applies to every tracker run. --list-params shows them.
+    Set tracker parameters with --tracker.<param> VALUE (e.g. --tracker.lost_track_buffer 60),
+    given to every tracker that has it, or --tracker.<tracker>.<param> VALUE for one tracker
+    (e.g. --tracker.bytetrack.high_conf_det_threshold 0.5). --list-params shows them.
     """
     console = wide_console()
     try:
@@ -250,18 +249,25 @@ def bench(
         if list_params:
             console.print(parameters_table(names))
             return
-        options = {n: parse_tracker_options(tracker_class(n), list(ctx.args)) for n in names}
+        options = split_tracker_options(names, list(ctx.args))
         sequences = load_sequences(data, frames)
-        runs = []
+        runs, failed = [], []
         with Progress(console=console, transient=True) as progress:
             for name in names:
-                runs.append(
-                    run_tracker(
-                        name, options[name], sequences, frames, output_dir, benchmark, progress
+                try:
+                    runs.append(
+                        run_tracker(
+                            name, options[name], sequences, frames, output_dir, benchmark, progress
+                        )
                     )
-                )
+                except ValueError as error:  # e.g. DeepSORT without frames: the others still run
+                    failed.append(f"{name} could not run on {data}: {error}")
+        if not runs:
+            raise ValueError("; ".join(failed))
     except INPUT_ERRORS as error:
         fail(error)
+    for message in failed:
+        console.print(f"[bold red]skipped[/] {message}")
     total_frames = sum(len(s.frames) for s in sequences)
     title = f"{data} ({len(sequences)} sequences, {total_frames} frames, frames: {frames.value})"
     table = markdown_table(runs)
