@@ -28,6 +28,7 @@ from rich.table import Table
 
 from keeptrack.annotate import TrackAnnotator
 from keeptrack.cli.eval import fail
+from keeptrack.cli.reid import REID_HELP, check_reid, prepare_reid
 from keeptrack.detectors import DETECTORS, DetectorError, create_detector
 from keeptrack.io.mot import MOTResultsWriter
 from keeptrack.io.sinks import (
@@ -62,10 +63,11 @@ def tracker_builder(name: str, extra_args: list[str]) -> Callable[[float], Any]:
     cls = tracker_class(name)
     params = parse_tracker_options(cls, extra_args)
 
-    def build(frame_rate: float) -> Any:
+    def build(frame_rate: float, **fixed: Any) -> Any:
+        """``fixed``: arguments the command itself sets (the ``--reid`` model)."""
         if "frame_rate" in tracker_parameters(cls):  # an explicit --tracker.frame_rate wins
             params.setdefault("frame_rate", frame_rate)
-        return cls(**params)
+        return cls(**params, **fixed)
 
     return build
 
@@ -230,17 +232,21 @@ def track(
     show_confidence: Annotated[bool, typer.Option(help="Scores in labels.")] = False,
     trace_length: Annotated[int, typer.Option(help="Frames of trail per object (0: none).")] = 30,
     max_frames: Annotated[int | None, typer.Option(help="Stop after this many frames.")] = None,
+    reid: Annotated[str | None, typer.Option(help=REID_HELP)] = None,
+    reid_save: Annotated[
+        Path | None, typer.Option(help="With --reid adapt: save the learnt head (.npz).")
+    ] = None,
 ) -> None:
     """Track objects in a video, webcam, stream or image folder; write an annotated video and
     results."""
     console = Console(stderr=True)
     try:
         build_tracker = tracker_builder(tracker, ctx.args)
+        check_reid(reid, tracker)
         frames = open_source(source, fps)
     except SETUP_ERRORS as error:
         fail(error)
     try:
-        tracker_obj = build_tracker(frames.fps)
         det = create_detector(
             detector,
             model=model,
@@ -251,6 +257,10 @@ def track(
             nms_iou=nms_iou,
             input_size=parse_size(input_size),
         )
+        appearance, det = prepare_reid(
+            reid, tracker, source, fps, det, frames.fps, max_frames, reid_save, console
+        )
+        tracker_obj = build_tracker(frames.fps, **appearance)
         annotator = TrackAnnotator(frames.size, trace_length, show_confidence=show_confidence)
         outputs = open_outputs(frames, output, mot_output, json_output, display, annotator)
     except SETUP_ERRORS as error:
