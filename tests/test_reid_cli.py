@@ -60,3 +60,20 @@ def test_osnet_file_needs_its_variant_in_the_name(mot15_dir, tmp_path):
     weights.write_bytes(b"")
     result = run(*campus(mot15_dir, "--tracker", "deepsort", "--reid", weights))
     assert result.exit_code == 1 and "cannot tell the OSNet variant" in result.output
+
+
+def test_bench_reid_feeds_the_appearance_trackers(mot15_dir, tmp_path):
+    """A MOTChallenge folder with frames (links to TUD-Campus, FRCNN detections as det.txt)."""
+    source, seq = mot15_dir / "TUD-Campus", tmp_path / "data" / "TUD-Campus"
+    (seq / "det").mkdir(parents=True)
+    for name in ("img1", "gt", "seqinfo.ini"):
+        (seq / name).symlink_to(source / name)
+    (seq / "det" / "det.txt").symlink_to(source / "det" / "det_frcnn_sort.txt")
+    out = tmp_path / "bench"
+    result = run(
+        "bench", "--data", tmp_path / "data", "--trackers", "sort,deepsort", "--benchmark",
+        "plain", "--reid", "histogram", "--output-dir", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "could not run" not in result.output  # DeepSORT got its embeddings
+    assert read_mot_file(out / "deepsort" / "TUD-Campus.txt")[:, 0].max() > 60

@@ -27,6 +27,13 @@ from rich.table import Table
 from keeptrack.benchmark import bytetrack_output_filter, track_detections
 from keeptrack.cli.bench_options import split_tracker_options
 from keeptrack.cli.eval import INPUT_ERRORS, Benchmark, Frames, fail, frame_offset, wide_console
+from keeptrack.cli.reid import (
+    REID_HELP,
+    appearance_parameter,
+    check_reid,
+    sequence_appearance,
+    uses_appearance,
+)
 from keeptrack.eval import COMBINED, evaluate_mot_sequences
 from keeptrack.io.mot import (
     detections_by_frame,
@@ -52,6 +59,8 @@ class BenchSequence:
     frame_rate: float
     frames: list[np.ndarray]
     gt: np.ndarray
+    folder: Path
+    start: int
 
 
 @dataclass
@@ -85,16 +94,20 @@ def load_sequences(data: Path, frames: Frames) -> list[BenchSequence]:
         det = read_mot_detections(data / name / "det" / "det.txt", info.length)
         gt = read_mot_gt(data / name / "gt" / "gt.txt", info.length)
         per_frame = detections_by_frame(shift_frames(det, start), info.length - start)
-        sequences.append(BenchSequence(name, info.frame_rate, per_frame, shift_frames(gt, start)))
+        gt = shift_frames(gt, start)
+        sequences.append(BenchSequence(name, info.frame_rate, per_frame, gt, data / name, start))
     return sequences
 
 
-def _make_tracker(name: str, options: dict[str, Any], frame_rate: float):
-    """A fresh tracker; ``frame_rate`` comes from ``seqinfo.ini`` unless set on the command line."""
+def _make_tracker(name: str, options: dict[str, Any], frame_rate: float, model: Any = None):
+    """A fresh tracker; ``frame_rate`` comes from ``seqinfo.ini`` unless set on the command line;
+    ``model`` (the ``--reid`` model) goes to its appearance parameter."""
     cls = tracker_class(name)
     params = dict(options)
     if "frame_rate" in tracker_parameters(cls):
         params.setdefault("frame_rate", frame_rate)
+    if model is not None:
+        params[appearance_parameter(name)] = model
     return create_tracker(name, **params)
 
 
@@ -106,18 +119,27 @@ def run_tracker(
     output_dir: Path,
     benchmark: Benchmark,
     progress: Progress,
+    appearance: dict[str, tuple[Any, list[np.ndarray]]] | None = None,
 ) -> TrackerRun:
-    """Track every sequence, write results, measure speed and memory, and score."""
+    """Track every sequence, write results, measure speed and memory, and score.
+
+    ``appearance``: per sequence, the ``--reid`` model and every detection's features, used by
+    trackers that take appearance (the others ignore it).
+    """
     task = progress.add_task(name, total=len(sequences) + 1)
     results, seconds = {}, 0.0
+    if appearance is not None and not uses_appearance(name):
+        appearance = None
     # The first update in a process compiles (or loads from Numba's cache) the tracker's
     # compiled step: one untimed frame keeps that out of the speed.
     warm_up = next((f for s in sequences for f in s.frames if len(f)), None)
-    if warm_up is not None:
+    if warm_up is not None and appearance is None:
         _make_tracker(name, options, sequences[0].frame_rate).update(warm_up)
     for seq in sequences:
         progress.update(task, description=f"{name} {seq.name}")
-        rows, elapsed = track_detections(_make_tracker(name, options, seq.frame_rate), seq.frames)
+        model, features = (None, None) if appearance is None else appearance[seq.name]
+        tracker = _make_tracker(name, options, seq.frame_rate, model)
+        rows, elapsed = track_detections(tracker, seq.frames, features)
         seconds += elapsed
         if frames is Frames.val_half:
             rows = bytetrack_output_filter(rows)  # ByteTrack's MOT17 val-half protocol
@@ -128,8 +150,11 @@ def run_tracker(
     # with the most detections (where the tracker holds the most state).
     progress.update(task, description=f"{name} peak memory")
     busiest = max(sequences, key=lambda s: sum(len(f) for f in s.frames))
+    model, features = (None, None) if appearance is None else appearance[busiest.name]
     tracemalloc.start()
-    track_detections(_make_tracker(name, options, busiest.frame_rate), busiest.frames)
+    track_detections(
+        _make_tracker(name, options, busiest.frame_rate, model), busiest.frames, features
+    )
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     progress.advance(task)
@@ -234,6 +259,9 @@ def bench(
     list_params: Annotated[
         bool, typer.Option("--list-params", help="List the trackers' --tracker.<param> options.")
     ] = False,
+    reid: Annotated[
+        str | None, typer.Option(help=REID_HELP + " Needs the sequences' img1/ frames.")
+    ] = None,
 ) -> None:
     """Run trackers on a data set's detections, score them and compare accuracy and speed.
 
@@ -250,14 +278,29 @@ def bench(
             console.print(parameters_table(names))
             return
         options = split_tracker_options(names, list(ctx.args))
+        if reid is not None:
+            check_reid(reid, next((n for n in names if uses_appearance(n)), names[0]))
         sequences = load_sequences(data, frames)
+        appearance = None
+        if reid is not None:
+            appearance = {
+                s.name: sequence_appearance(reid, s.folder, s.frames, s.start, s.frame_rate)
+                for s in sequences
+            }
         runs, failed = [], []
         with Progress(console=console, transient=True) as progress:
             for name in names:
                 try:
                     runs.append(
                         run_tracker(
-                            name, options[name], sequences, frames, output_dir, benchmark, progress
+                            name,
+                            options[name],
+                            sequences,
+                            frames,
+                            output_dir,
+                            benchmark,
+                            progress,
+                            appearance,
                         )
                     )
                 except ValueError as error:  # e.g. DeepSORT without frames: the others still run

@@ -46,6 +46,11 @@ _FILES = (".onnx", ".pt", ".pth", ".npz")
 _PARAMETERS = ("reid_model", "feature_extractor")
 
 
+def uses_appearance(tracker: str) -> bool:
+    """Whether ``tracker`` takes an appearance model."""
+    return any(p in _init_parameters(tracker) for p in _PARAMETERS)
+
+
 def appearance_parameter(tracker: str) -> str:
     """The constructor parameter of ``tracker`` that takes an appearance model.
 
@@ -54,7 +59,7 @@ def appearance_parameter(tracker: str) -> str:
     """
     found = [p for p in _PARAMETERS if p in _init_parameters(tracker)]
     if not found:
-        users = [n for n in TRACKERS if any(p in _init_parameters(n) for p in _PARAMETERS)]
+        users = [n for n in TRACKERS if uses_appearance(n)]
         raise ValueError(f"--reid needs a tracker that uses appearance ({', '.join(users)})")
     return found[0]
 
@@ -186,10 +191,42 @@ def prepare_reid(
     return {parameter: AdaptedModel(base, head)}, replay
 
 
+def sequence_appearance(
+    reid: str, folder: Path, detections: list[np.ndarray], start: int, frame_rate: float
+) -> tuple[Any, list[np.ndarray]]:
+    """``keeptrack bench --reid``: the model and every detection's features for one sequence
+    (its frames ``start + 1 ..`` read from ``img1/``); ``adapt`` learns a head for it.
+
+    Raises:
+        ValueError: If the sequence has no frames to read.
+    """
+    if not (folder / "img1").is_dir():
+        raise ValueError(f"--reid needs the frames: {folder.name} has no img1/ folder")
+    model = _mobilenet() if reid == "adapt" else load_reid(reid)
+    with open_source(folder) as frames:
+        pixels = itertools.islice(frames, start, start + len(detections))
+        features = [
+            detection_features(model, frame, dets[:, :4])
+            for frame, dets in zip(pixels, detections, strict=True)
+        ]
+    if reid != "adapt":
+        return model, features
+    head = fit_head(features, motion_tracklets(SORTTracker(frame_rate=frame_rate), detections))
+    return AdaptedModel(model, head), [head(f) for f in features]
+
+
 def _scores(detections: sv.Detections) -> np.ndarray:
     if detections.confidence is None:
         return np.ones(len(detections))
     return detections.confidence
 
 
-__all__ = ["REID_HELP", "check_reid", "load_reid", "prepare_reid"]
+__all__ = [
+    "REID_HELP",
+    "appearance_parameter",
+    "check_reid",
+    "load_reid",
+    "prepare_reid",
+    "sequence_appearance",
+    "uses_appearance",
+]
