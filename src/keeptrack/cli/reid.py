@@ -7,8 +7,8 @@ One option, one meaning in every command:
 - ``adapt``: learn from this video first. Pass one runs the detector and SORT (motion only) over
   the whole source and embeds every detection with MobileNetV2; a head is trained on SORT's
   tracklets (:mod:`keeptrack.appearance.adapt`, seconds on a CPU); pass two tracks the same
-  detections with the adapted model (embedding them again: the cost of the appearance
-  model is paid twice). Needs a file or folder source (it is read twice);
+  detections with the adapted model (the base features of pass one are looked up, not computed
+  again). Needs a file or folder source (it is read twice);
   ``--reid-save head.npz`` keeps the head for the camera's later videos;
 - a file: ``.onnx`` (``ReIDModel.from_onnx``), ``.pt`` / ``.pth`` (an OSNet checkpoint from
   torchreid or BoxMOT, the variant read from the file name, e.g. ``osnet_x0_25_msmt17.pt``), or
@@ -20,6 +20,7 @@ a tracker without one is refused with the list of those that have one.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import itertools
 import time
@@ -130,6 +131,43 @@ def _mobilenet() -> ReIDModel:
     return ReIDModel.mobilenetv2("onnx")
 
 
+class ReplayFeatures:
+    """Pass two of ``adapt``: the base model, answering from pass one's features.
+
+    Pass two sees the same frames and the same boxes as pass one, so each box's feature is
+    looked up by (frame content, box) instead of running the network again; anything not seen
+    (a mask, another box) goes to the base model.
+    """
+
+    def __init__(self, base: Any) -> None:
+        self.base = base
+        self.dim = base.dim
+        self._seen: dict[bytes, dict[bytes, np.ndarray]] = {}
+
+    def remember(self, frame: np.ndarray, boxes: np.ndarray, features: np.ndarray) -> None:
+        """Store one frame's features, one row per box."""
+        self._seen[_digest(frame)] = {
+            _box_key(box): row for box, row in zip(boxes, features, strict=True)
+        }
+
+    def embed(
+        self, frame: np.ndarray, boxes: np.ndarray, masks: np.ndarray | None = None
+    ) -> np.ndarray:
+        known = self._seen.get(_digest(frame), {})
+        rows = [known.get(_box_key(box)) for box in np.asarray(boxes).reshape(-1, 4)]
+        if masks is not None or not rows or any(r is None for r in rows):
+            return self.base.embed(frame, boxes, masks)
+        return np.stack(rows)
+
+
+def _digest(frame: np.ndarray) -> bytes:
+    return hashlib.blake2b(np.ascontiguousarray(frame).data, digest_size=16).digest()
+
+
+def _box_key(box: np.ndarray) -> bytes:
+    return np.asarray(box, dtype=np.float64).tobytes()
+
+
 class ReplayDetector:
     """Pass two of ``adapt``: the detections pass one found, frame by frame, in order."""
 
@@ -167,7 +205,7 @@ def prepare_reid(
     parameter = appearance_parameter(tracker)
     if reid != "adapt":
         return {parameter: load_reid(reid)}, detector
-    base = _mobilenet()
+    base = ReplayFeatures(_mobilenet())
     start = time.perf_counter()
     found, features, arrays = [], [], []
     with open_source(source, fps) as frames:
@@ -175,7 +213,8 @@ def prepare_reid(
             detections = detector.detect(frame)
             found.append(detections)
             arrays.append(np.column_stack([detections.xyxy, _scores(detections)]))
-            features.append(detection_features(base, frame, detections.xyxy))
+            features.append(detection_features(base.base, frame, detections.xyxy))
+            base.remember(frame, detections.xyxy, features[-1])
     embedded = time.perf_counter()
     tracklets = motion_tracklets(SORTTracker(frame_rate=frame_rate), arrays)
     head = fit_head(features, tracklets)
