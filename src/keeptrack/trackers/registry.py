@@ -22,6 +22,7 @@ TRACKERS: dict[str, str] = {
     "deepsort": "keeptrack.trackers.deepsort:DeepSORTTracker",
     "ocsort": "keeptrack.trackers.ocsort:OCSORTTracker",
     "botsort": "keeptrack.trackers.botsort:BoTSORTTracker",
+    "hybridsort": "keeptrack.trackers.hybridsort:HybridSORTTracker",
 }
 
 _OPTION_PREFIX = "--tracker."
