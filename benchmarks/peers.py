@@ -136,6 +136,7 @@ def mot17_table(streams, repeat):
         ),
         "keeptrack sort": (keeptrack_runner("sort"), sort_streams),
         "keeptrack ocsort": (keeptrack_runner("ocsort"), streams),
+        "keeptrack hybridsort": (keeptrack_runner("hybridsort"), streams),
         "keeptrack botsort (cmc=None)": (keeptrack_runner("botsort", cmc=None), streams),
     }
     for name, runner, data in (

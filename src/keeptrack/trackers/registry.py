@@ -22,6 +22,7 @@ TRACKERS: dict[str, str] = {
     "deepsort": "keeptrack.trackers.deepsort:DeepSORTTracker",
     "ocsort": "keeptrack.trackers.ocsort:OCSORTTracker",
     "botsort": "keeptrack.trackers.botsort:BoTSORTTracker",
+    "hybridsort": "keeptrack.trackers.hybridsort:HybridSORTTracker",
 }
 
 _OPTION_PREFIX = "--tracker."
@@ -208,6 +209,17 @@ SEARCH_SPACES: dict[str, dict[str, SearchRange]] = {
         "inertia": SearchRange(0.0, 0.5),
     },
     "botsort": _BYTE_SPACE,
+    "hybridsort": {
+        "high_conf_det_threshold": SearchRange(0.4, 0.8),
+        "track_activation_threshold": SearchRange(0.4, 0.9),
+        "lost_track_buffer": SearchRange(5, 120),
+        "minimum_consecutive_frames": SearchRange(1, 5),
+        "minimum_iou_threshold": SearchRange(0.05, 0.5),
+        "delta_t": SearchRange(1, 5),
+        "inertia": SearchRange(0.0, 0.2),
+        "tcm_first_step_weight": SearchRange(0.0, 2.0),
+        "tcm_byte_step_weight": SearchRange(0.0, 2.0),
+    },
 }
 
 
