@@ -36,7 +36,7 @@ from keeptrack.appearance import ReIDModel  # noqa: E402
 from keeptrack.appearance.features import detection_features  # noqa: E402
 from keeptrack.eval import COMBINED, evaluate_mot_sequences  # noqa: E402
 from keeptrack.geometry import xyxy_to_tlwh  # noqa: E402
-from keeptrack.io.mot import detections_by_frame, read_mot_file, read_seqinfo  # noqa: E402
+from keeptrack.io.sequence import load_sequence as load_mot_sequence  # noqa: E402
 from keeptrack.io.sources import open_source  # noqa: E402
 
 SEQUENCES = ("ETH-Sunnyday", "TUD-Stadtmitte", "TUD-Campus", "PETS09-S2L1")
@@ -65,12 +65,9 @@ class Sequence:
 
 
 def load_sequence(folder: Path) -> Sequence:
-    """Read ``seqinfo.ini``, ``det/det.txt`` (scores scaled by their maximum) and GT."""
-    info = read_seqinfo(folder)
-    det = read_mot_file(folder / "det" / "det.txt")
-    det[:, 6] = np.clip(det[:, 6], 0, None) / det[:, 6].max()
-    gt = read_mot_file(folder / "gt" / "gt.txt")
-    return Sequence(info.name, folder, info.frame_rate, detections_by_frame(det, info.length), gt)
+    """The sequence from the shared loader, scores scaled by their maximum."""
+    seq = load_mot_sequence(folder).with_unit_scores()
+    return Sequence(seq.name, folder, seq.frame_rate, seq.frames, seq.gt)
 
 
 def embed_sequence(model: ReIDModel, seq: Sequence, cache: Path | None) -> list[np.ndarray]:

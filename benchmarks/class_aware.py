@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--trackers", default="sort,bytetrack,ocsort,botsort")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    sequences = mot17_sequences(val_half=True)
+    sequences = mot17_sequences()
     frames = sum(s.length for s in sequences)
     print(f"MOT17 val half, {frames} frames, best of {args.repeat}\n")
     print("| tracker | class-blind frames/s | class-aware frames/s | time aware / blind |")

@@ -27,7 +27,7 @@ from _common import data_dir, mot17_sequences  # noqa: E402
 
 from keeptrack.eval import COMBINED, evaluate_mot_sequences  # noqa: E402
 from keeptrack.geometry import xyxy_to_tlwh  # noqa: E402
-from keeptrack.io.mot import detections_by_frame, read_mot_file  # noqa: E402
+from keeptrack.io.sequence import load_sequence  # noqa: E402
 from keeptrack.motion.cmc import BOXES, CMC, METHODS, PrecomputedWarps  # noqa: E402
 from keeptrack.trackers.registry import create_tracker  # noqa: E402
 
@@ -38,8 +38,8 @@ def cmc_speed_and_gain(downscale: int) -> None:
     root = data_dir() / "mot15-train" / "ETH-Sunnyday"
     files = sorted((root / "img1").glob("*.jpg"))
     frames = [cv2.imread(str(f)) for f in files]
-    dets = detections_by_frame(read_mot_file(root / "det" / "det_frcnn_sort.txt"), len(frames))
-    gt = read_mot_file(root / "gt" / "gt.txt")
+    seq = load_sequence(root, det_name="det_frcnn_sort.txt")
+    dets, gt = seq.frames, seq.gt
     print(f"ETH-Sunnyday, {len(frames)} frames of {frames[0].shape[1]}x{frames[0].shape[0]}\n")
     print(f"| CMC method (downscale {downscale}) | min ms/frame | median | p95 |")
     print("|---|---|---|---|")
@@ -80,7 +80,7 @@ def cmc_speed_and_gain(downscale: int) -> None:
 
 
 def class_aware_speed(repeats: int = 5) -> None:
-    sequences = mot17_sequences(val_half=True)
+    sequences = mot17_sequences()
     inputs = [[np.column_stack([d, np.zeros(len(d))]) for d in s.frames] for s in sequences]
     print("\n| tracker | class-blind s | class-aware s | ratio |")
     print("|---|---|---|---|")

@@ -22,7 +22,7 @@ from _common import data_dir  # noqa: E402
 
 from keeptrack.eval import evaluate_mot_sequences  # noqa: E402
 from keeptrack.eval.crosscheck import trackeval_metrics  # noqa: E402
-from keeptrack.io.mot import read_mot_gt, read_seqinfo  # noqa: E402
+from keeptrack.io.mot import read_mot_tracks, read_seqinfo  # noqa: E402
 
 
 def main() -> None:
@@ -37,7 +37,7 @@ def main() -> None:
     result_files = {n: root / "reference-results" / args.tracker / f"{n}.txt" for n in names}
 
     def keeptrack_run() -> dict:
-        gt = {n: read_mot_gt(gt_files[n], lengths[n]) for n in names}
+        gt = {n: read_mot_tracks(gt_files[n], lengths[n]) for n in names}
         return evaluate_mot_sequences(gt, result_files, lengths)
 
     def trackeval_run() -> dict:

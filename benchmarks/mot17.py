@@ -1,5 +1,9 @@
 """MOT17 val-half benchmark: accuracy, tracker-only speed and memory of each tracker.
 
+The accuracy comparison on both data sets (MOT17 and DanceTrack, with every peer) is
+``benchmarks/accuracy.py``; this script adds speed over all MOT17 train frames, best of several
+passes, peak memory and offline interpolation. Trackers run exactly as there.
+
 Runs every tracker on the YOLOX-X detections of the seven MOT17 train sequences with the
 val-half protocol of ``shared/data/README.md``, writes MOTChallenge results, scores them and
 prints one table. Roboflow ``trackers`` (``pip install keeptrack[bench]``) is run side by side
@@ -15,7 +19,8 @@ MOTChallenge submissions; those rows are not online tracking.
 
 The split has no frames, so pixel-based camera motion compensation cannot run. A keeptrack
 tracker name may carry a ``cmc`` setting after ``@`` (``botsort@boxes``: the frame-free
-:class:`keeptrack.motion.cmc.BoxMotion`; ``botsort@none``: no CMC at all). ``--per-sequence``
+:class:`keeptrack.motion.camera.BoxMotion`; ``botsort@file``: each sequence's ``gmc.txt``,
+computed on the real frames; ``botsort@none``: no CMC at all). ``--per-sequence``
 adds HOTA / IDF1 / IDSW per sequence. Constructor arguments follow after ``:``
 (``botsort:promote_iou_threshold=none``, ``bytetrack@boxes:promote_iou_threshold=0.8``).
 
@@ -31,99 +36,19 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Sequence, mot17_sequences, mot17_train_half  # noqa: E402
+from _common import mot17_sequences  # noqa: E402
+from accuracy import PEERS, print_per_sequence, run, unavailable  # noqa: E402
 
-from keeptrack.benchmark import bytetrack_output_filter, track_detections  # noqa: E402
+from keeptrack.benchmark import bytetrack_output_filter  # noqa: E402
 from keeptrack.eval import COMBINED  # noqa: E402
 from keeptrack.io.mot import write_mot_results  # noqa: E402
+from keeptrack.io.sequence import Sequence  # noqa: E402
 from keeptrack.postprocess import interpolate_tracks  # noqa: E402
-from keeptrack.trackers.registry import (  # noqa: E402
-    create_tracker,
-    parse_tracker_options,
-    tracker_class,
-)
-
-#: Detection score floor per tracker (SORT trackers only; the others split scores themselves).
-SCORE_FLOOR = {"sort": 0.6, "rf-sort": 0.6}
-
-
-def roboflow_factory(name: str):
-    """A callable building Roboflow's tracker, and a converter of our arrays to its input."""
-    import supervision as sv
-    import trackers
-
-    cls = {
-        "rf-sort": trackers.SORTTracker,
-        "rf-bytetrack": trackers.ByteTrackTracker,
-        "rf-ocsort": trackers.OCSORTTracker,
-        "rf-botsort": trackers.BoTSORTTracker,
-    }[name]
-
-    def to_sv(d: np.ndarray):
-        return sv.Detections(
-            xyxy=d[:, :4].copy(), confidence=d[:, 4].copy(), class_id=np.zeros(len(d), dtype=int)
-        )
-
-    return cls, to_sv
-
-
-def run_roboflow(name: str, seq: Sequence) -> tuple[np.ndarray, float]:
-    cls, to_sv = roboflow_factory(name)
-    tracker = cls(frame_rate=seq.frame_rate)
-    inputs = [to_sv(d) for d in seq.frames]
-    rows, elapsed = [], 0.0
-    for index, det in enumerate(inputs, start=1):
-        start = time.perf_counter()
-        out = tracker.update(det)
-        elapsed += time.perf_counter() - start
-        keep = out.tracker_id >= 0
-        if keep.any():
-            xyxy = out.xyxy[keep]
-            rows.append(
-                np.column_stack(
-                    [
-                        np.full(keep.sum(), index),
-                        out.tracker_id[keep],
-                        xyxy[:, :2],
-                        xyxy[:, 2:] - xyxy[:, :2],
-                        out.confidence[keep],
-                    ]
-                )
-            )
-    return (np.concatenate(rows) if rows else np.empty((0, 7))), elapsed
-
-
-def run(name: str, seq: Sequence) -> tuple[np.ndarray, float]:
-    if name.startswith("rf-"):
-        floor = SCORE_FLOOR.get(name)
-        if floor is not None:
-            frames = [d[d[:, 4] >= floor] for d in seq.frames]
-            seq = Sequence(seq.name, seq.frame_rate, frames, seq.gt)
-        return run_roboflow(name, seq)
-    name, params = parse_tracker_spec(name)
-    floor = SCORE_FLOOR.get(name)
-    if floor is not None:
-        params.setdefault("track_activation_threshold", floor)
-    return track_detections(create_tracker(name, frame_rate=seq.frame_rate, **params), seq.frames)
-
-
-def parse_tracker_spec(spec: str) -> tuple[str, dict]:
-    """``name[@cmc][:key=value[:key=value]]`` -> registry name and constructor arguments,
-    converted by the tracker's signature as ``--tracker.<key>`` options are."""
-    head, *assignments = spec.split(":")
-    name, _, cmc = head.partition("@")
-    options = [f"--tracker.{assignment}" for assignment in assignments]
-    if cmc:
-        options.append(f"--tracker.cmc={cmc}")
-    return name, parse_tracker_options(tracker_class(name), options)
 
 
 def peak_memory_mb(name: str, seq: Sequence) -> float:
@@ -165,24 +90,22 @@ def main() -> None:
         help="score the val half (default) or the train half used to select changes",
     )
     args = parser.parse_args()
-    sequences = mot17_sequences(val_half=True) if args.split == "val" else mot17_train_half()
-    full = mot17_sequences(val_half=False)
+    sequences = mot17_sequences(f"{args.split}-half")
+    full = mot17_sequences("all")
     out_root = args.out or Path(tempfile.mkdtemp(prefix="keeptrack-mot17-"))
     total_frames = sum(s.length for s in full)
     table = []
     for name in args.trackers.split(","):
-        if name.startswith("rf-"):
-            try:
-                import trackers  # noqa: F401
-            except ImportError:
-                print(f"skipping {name}: pip install trackers==2.6.1")
-                continue
+        reason = unavailable(name, sequences[0].frames[0])
+        if reason:
+            print(f"skipping {name}: {reason}")
+            continue
         raw = {seq.name: run(name, seq)[0] for seq in sequences}
         # Best of --repeat passes: on a shared machine a single pass can lose 30% to neighbours.
         seconds = min(sum(run(name, seq)[1] for seq in full) for _ in range(args.repeat))
         memory = max(peak_memory_mb(name, s) for s in sequences[:2])
         variants = [(name, raw)]
-        if args.interpolate and not name.startswith("rf-"):
+        if args.interpolate and name not in PEERS:
             variants.append(
                 (f"{name} + interp", {k: interpolate_tracks(v) for k, v in raw.items()})
             )
@@ -208,18 +131,6 @@ def main() -> None:
         )
     if args.per_sequence:
         print_per_sequence(table, [s.name for s in sequences])
-
-
-def print_per_sequence(table: list, names: list[str]) -> None:
-    """HOTA / IDF1 / IDSW of every row's run on each sequence, one table per metric."""
-    short = [n.removeprefix("MOT17-").split("-")[0] for n in names]
-    for metric, scale, digits in (("HOTA", 100, 1), ("IDF1", 100, 1), ("IDSW", 1, 0)):
-        print(f"\n{metric} per sequence\n")
-        print("| tracker | " + " | ".join(short) + " | combined |")
-        print("|---" * (len(names) + 2) + "|")
-        for label, scores, _, _ in table:
-            cells = [f"{scale * scores[n][metric]:.{digits}f}" for n in names + [COMBINED]]
-            print(f"| {label} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

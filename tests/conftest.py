@@ -10,13 +10,7 @@ import pytest
 
 from keeptrack.benchmark import bytetrack_output_filter, track_detections
 from keeptrack.eval import COMBINED, evaluate_mot_sequences
-from keeptrack.io.mot import (
-    detections_by_frame,
-    read_mot_file,
-    read_seqinfo,
-    shift_frames,
-    val_half_start,
-)
+from keeptrack.io.sequence import load_sequence
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(os.environ.get("KEEPTRACK_DATA", REPO_ROOT.parent / "shared" / "data"))
@@ -45,12 +39,8 @@ def mot17_val_half(mot17_dir: Path) -> dict[str, tuple]:
     """The val-half protocol of the data README: ``{name: (fps, frames, gt, length)}``."""
     sequences = {}
     for folder in sorted(mot17_dir.glob("MOT17-*")):
-        info = read_seqinfo(folder)
-        start = val_half_start(info.length)
-        det = shift_frames(read_mot_file(folder / "det" / "det.txt"), start)
-        gt = shift_frames(read_mot_file(folder / "gt" / "gt.txt"), start)
-        length = info.length - start
-        sequences[info.name] = (info.frame_rate, detections_by_frame(det, length), gt, length)
+        seq = load_sequence(folder, "val-half")
+        sequences[seq.name] = (seq.frame_rate, seq.frames, seq.gt, seq.length)
     assert len(sequences) == 7
     return sequences
 

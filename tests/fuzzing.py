@@ -248,8 +248,6 @@ def build_calls(plan: Plan) -> list[Call]:
                 call.detections = _rows(rng, xywh, plan.box_kind)
                 call.dropped = np.empty(0, dtype=np.intp)
                 call.embeddings[rng.integers(len(rows)), 0] = np.nan
-        if deepsort and plan.box_kind == "xywhr" and len(rows) > len(call.dropped):
-            call.must_raise = True  # DeepSORT refuses oriented boxes (a documented ValueError)
         if plan.timestamps != "none":
             clock += rng.choice([1 / 30, 1 / 30, 1 / 30, 2 / 30, 0.5, 10.0])
             stamp = clock

@@ -123,6 +123,20 @@ def test_missing_model_paths_are_named(tmp_path):
 def test_from_timm_never_downloads():
     with pytest.raises(ValueError, match="checkpoint_path"):
         ReIDModel.from_timm("resnet18", pretrained=True)
+    with pytest.raises(ValueError, match="checkpoint_path"):  # pretrained=True by default
+        ReIDModel.from_timm("resnet18")
+
+
+def test_device_auto_and_bad_devices_are_named():
+    module = torch.nn.Sequential(torch.nn.Flatten())
+    model = ReIDModel.from_torch(module, input_size=(8, 4), device="auto")
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert model.backend.device.type == expected
+    with pytest.raises(ValueError, match="device must be 'auto'"):
+        ReIDModel.from_torch(module, device="tpu9")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            ReIDModel.from_torch(module, device="cuda")
 
 
 def test_from_timm_without_timm_names_the_extra(tmp_path, monkeypatch):

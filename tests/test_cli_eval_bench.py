@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from keeptrack.cli.main import app
 from keeptrack.eval import COMBINED, evaluate_mot_sequences
-from keeptrack.io.mot import read_mot_file, read_mot_gt, shift_frames, val_half_start
+from keeptrack.io.mot import read_mot_file, read_mot_tracks, shift_frames, val_half_start
 
 SEQUENCES = ("MOT17-05-FRCNN", "MOT17-09-FRCNN")
 
@@ -56,7 +56,7 @@ def test_eval_prints_table_and_writes_json_and_csv(mot17_dir, folders):
     assert run.exit_code == 0, run.output
     assert "COMBINED" in run.output and "MOT17-09-FRCNN" in run.output
     written = json.loads((out / "metrics.json").read_text())
-    gt = {n: read_mot_gt(mot17_dir / n / "gt" / "gt.txt") for n in SEQUENCES}
+    gt = {n: read_mot_tracks(mot17_dir / n / "gt" / "gt.txt") for n in SEQUENCES}
     lengths = {"MOT17-05-FRCNN": 837, "MOT17-09-FRCNN": 525}
     expected = evaluate_mot_sequences(gt, {n: results / f"{n}.txt" for n in SEQUENCES}, lengths)
     for seq, fields in expected.items():

@@ -11,7 +11,7 @@ import pytest
 
 from keeptrack import ByteTrackTracker, DeepSORTTracker, ReIDModel
 from keeptrack.eval import COMBINED, evaluate_mot_sequences
-from keeptrack.io.mot import detections_by_frame, read_mot_file, read_seqinfo
+from keeptrack.io.sequence import load_sequence
 from keeptrack.trackers.registry import create_tracker
 
 
@@ -139,10 +139,8 @@ def test_bytetrack_reidentifies_a_track_lost_beyond_its_buffer():
 
 # --- real pixels ---------------------------------------------------------------------------------
 def _sequence(folder: Path):
-    info = read_seqinfo(folder)
-    det = read_mot_file(folder / "det" / "det.txt")
-    det[:, 6] = np.clip(det[:, 6], 0, None) / det[:, 6].max()
-    return info, detections_by_frame(det, info.length), read_mot_file(folder / "gt" / "gt.txt")
+    seq = load_sequence(folder).with_unit_scores()  # ACF scores are unbounded
+    return seq, seq.frames, seq.gt
 
 
 def _run(tracker, dets, embeddings) -> np.ndarray:

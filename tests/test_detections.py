@@ -90,3 +90,27 @@ def test_supervision_fields_are_carried_through():
     assert out.class_id.tolist() == [0, 2, 0]
     assert out.mask.shape == (3, 8, 8)
     np.testing.assert_array_equal(out.xyxy, det.xyxy)
+
+
+def test_supervision_output_equals_indexing_every_field():
+    """The returned rows are what ``detections[rows]`` gives, every field and data entry."""
+    import supervision as sv
+
+    from keeptrack.detections import to_detection_arrays
+
+    n = 5
+    source = sv.Detections(
+        xyxy=np.arange(4 * n, dtype=float).reshape(n, 4) * [1, 1, 2, 2] + [0, 0, 1, 1],
+        mask=np.random.default_rng(0).random((n, 3, 3)) > 0.5,
+        confidence=np.linspace(0.5, 0.9, n),
+        class_id=np.arange(n),
+        data={"class_name": np.array(list("abcde")), "extra": list(range(n))},
+        metadata={"video": "x"},
+    )
+    out = to_detection_arrays(source).with_tracks(np.array([3, 1]), np.array([7, 8]))
+    expected = source[np.array([1, 3])]
+    for name in ("xyxy", "mask", "confidence", "class_id"):
+        np.testing.assert_array_equal(getattr(out, name), getattr(expected, name))
+    np.testing.assert_array_equal(out.tracker_id, [8, 7])
+    assert list(out.data["class_name"]) == ["b", "d"] and out.data["extra"] == [1, 3]
+    assert out.metadata == {"video": "x"} and isinstance(out, sv.Detections)

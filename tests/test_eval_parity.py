@@ -15,15 +15,8 @@ from keeptrack import ByteTrackTracker
 from keeptrack.benchmark import bytetrack_output_filter, track_detections
 from keeptrack.eval import COMBINED, evaluate_mot_sequences
 from keeptrack.eval.crosscheck import trackeval_metrics
-from keeptrack.io.mot import (
-    detections_by_frame,
-    read_mot_detections,
-    read_mot_gt,
-    read_seqinfo,
-    shift_frames,
-    val_half_start,
-    write_mot_results,
-)
+from keeptrack.io.mot import read_mot_tracks, read_seqinfo, write_mot_results
+from keeptrack.io.sequence import load_sequence
 
 pytest.importorskip("trackeval")
 
@@ -57,7 +50,7 @@ def test_reference_results_match_trackeval(mot17_dir, mot17, tracker, published)
     names, lengths = mot17
     gt_files = {n: mot17_dir / n / "gt" / "gt.txt" for n in names}
     results = {n: mot17_dir / "reference-results" / tracker / f"{n}.txt" for n in names}
-    gt = {n: read_mot_gt(gt_files[n], lengths[n]) for n in names}
+    gt = {n: read_mot_tracks(gt_files[n], lengths[n]) for n in names}
 
     ours = evaluate_mot_sequences(gt, results, lengths, benchmark="mot17")
 
@@ -71,18 +64,15 @@ def test_reference_results_match_trackeval(mot17_dir, mot17, tracker, published)
 
 
 def test_own_bytetrack_val_half_matches_trackeval(mot17_dir, mot17, tmp_path):
-    names, full_lengths = mot17
+    names, _ = mot17
     gt, results, lengths, gt_files, result_files = {}, {}, {}, {}, {}
     for name in names:
-        start = val_half_start(full_lengths[name])
-        lengths[name] = full_lengths[name] - start
-        det = read_mot_detections(mot17_dir / name / "det" / "det.txt", full_lengths[name])
-        frames = detections_by_frame(shift_frames(det, start), lengths[name])
-        tracker = ByteTrackTracker(frame_rate=read_seqinfo(mot17_dir / name).frame_rate)
-        rows, _ = track_detections(tracker, frames)
+        seq = load_sequence(mot17_dir / name, "val-half")
+        lengths[name] = seq.length
+        rows, _ = track_detections(ByteTrackTracker(frame_rate=seq.frame_rate), seq.frames)
         result_files[name] = tmp_path / "results" / f"{name}.txt"
         write_mot_results(result_files[name], bytetrack_output_filter(rows))
-        gt[name] = shift_frames(read_mot_gt(mot17_dir / name / "gt" / "gt.txt"), start)
+        gt[name] = seq.gt
         gt_files[name] = tmp_path / "gt" / f"{name}.txt"
         gt_files[name].parent.mkdir(exist_ok=True)
         np.savetxt(gt_files[name], gt[name], fmt="%.17g", delimiter=",")  # exact round trip
@@ -100,7 +90,7 @@ def test_motmetrics_testdata_gives_devkit_numbers(mot15_dir):
     gt_files = {n: mot15_dir / n / "gt" / "gt.txt" for n in expected}
     testdata = mot15_dir / "reference-results" / "motmetrics-testdata"
     results = {n: testdata / f"{n}.txt" for n in expected}
-    gt = {n: read_mot_gt(gt_files[n], lengths[n]) for n in expected}
+    gt = {n: read_mot_tracks(gt_files[n], lengths[n]) for n in expected}
 
     ours = evaluate_mot_sequences(gt, results, lengths, benchmark="plain")
 

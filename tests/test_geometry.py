@@ -73,3 +73,23 @@ def test_giou_of_disjoint_boxes_is_negative():
     b = np.array([[20.0, 0.0, 30.0, 10.0]])
     # hull 30x10 = 300, union 200 -> GIoU = 0 - 100/300
     np.testing.assert_allclose(g.box_giou(a, b), [[-1 / 3]])
+
+
+def test_compiled_iou_matrix_equals_geometry_on_both_box_kinds():
+    """The stages' IoU (what every tracker step uses) is geometry's, rotated boxes included."""
+    from keeptrack.geometry import box_iou, box_iou_rotated
+    from keeptrack.stages.boxes import iou_matrix
+
+    rng = np.random.default_rng(3)
+    a = np.column_stack([rng.uniform(0, 200, (30, 2)), rng.uniform(5, 80, (30, 2))])
+    b = np.column_stack([rng.uniform(0, 200, (36, 2)), rng.uniform(5, 80, (36, 2))])
+    a5 = np.column_stack([a, rng.uniform(-3, 3, 30)])
+    b5 = np.column_stack([b, rng.uniform(-3, 3, 36)])
+    b5[:5, 4] = 0.0
+    a5[:5, 4] = 0.0  # unrotated pairs take the axis-aligned formula
+    expected = box_iou_rotated(a5, b5)
+    assert (expected > 0).mean() > 0.1
+    np.testing.assert_allclose(iou_matrix(a5, b5), expected, atol=1e-12)
+    xyxy_a = np.column_stack([a[:, :2], a[:, :2] + a[:, 2:]])
+    xyxy_b = np.column_stack([b[:, :2], b[:, :2] + b[:, 2:]])
+    np.testing.assert_array_equal(iou_matrix(xyxy_a, xyxy_b), box_iou(xyxy_a, xyxy_b))

@@ -17,10 +17,7 @@ from keeptrack import (
 )
 from keeptrack.eval import COMBINED, evaluate_mot_sequences
 from keeptrack.geometry import xywhr_to_corners, xywhr_to_xyxy, xyxy_to_tlwh, xyxy_to_xywh
-from keeptrack.io.mot import (
-    detections_by_frame,
-    read_mot_file,
-)
+from keeptrack.io.sequence import load_sequence
 from keeptrack.motion.cmc import CMC, FrameOrBoxMotion, PrecomputedWarps, make_cmc, save_warps
 from keeptrack.trackers.registry import create_tracker, tracker_class
 
@@ -60,8 +57,7 @@ def test_ids_stable_and_state_dict_resume(cls, mot17_dir):
     assert sorted(out[:, 4].tolist()) == [1.0, 2.0, 3.0]
     np.testing.assert_array_equal(out[:, :4], walking(19)[:, :4])
 
-    seq = mot17_dir / "MOT17-09-FRCNN"
-    frames = detections_by_frame(read_mot_file(seq / "det" / "det.txt"), 120)
+    frames = load_sequence(mot17_dir / "MOT17-09-FRCNN", gt=False).frames[:120]
     straight = make(cls)
     expected = [straight.update(d) for d in frames]
     first = make(cls)
@@ -206,8 +202,8 @@ def test_cmc_improves_tracking_on_a_moving_camera(mot15_dir):
     """ETH-Sunnyday is filmed walking: CMC must lower IDSW and raise HOTA."""
     root = mot15_dir / "ETH-Sunnyday"
     files = sorted((root / "img1").glob("*.jpg"))
-    dets = detections_by_frame(read_mot_file(root / "det" / "det_frcnn_sort.txt"), len(files))
-    gt = read_mot_file(root / "gt" / "gt.txt")
+    seq = load_sequence(root, det_name="det_frcnn_sort.txt")
+    dets, gt = seq.frames, seq.gt
     cmc = CMC("sparse_flow")
     warps = np.stack(
         [cmc.estimate(cv2.imread(str(f)), d[:, :4]) for f, d in zip(files, dets, strict=True)]
@@ -236,7 +232,7 @@ def test_state_dict_resumes_pixel_cmc_identically(mot15_dir, cmc):
     """A stream stopped mid-pan resumes exactly: the saved state holds the CMC's last frame."""
     root = mot15_dir / "ETH-Sunnyday"
     files = sorted((root / "img1").glob("*.jpg"))[:24]
-    dets = detections_by_frame(read_mot_file(root / "det" / "det_frcnn_sort.txt"), len(files))
+    dets = load_sequence(root, det_name="det_frcnn_sort.txt", gt=False).frames[:24]
     images = [cv2.imread(str(f)) for f in files]
     straight = BoTSORTTracker(frame_rate=14, cmc=cmc)
     expected = [straight.update(d, frame=im) for d, im in zip(dets, images, strict=True)]
@@ -264,8 +260,7 @@ def test_state_dict_resumes_precomputed_warps_where_they_stopped():
     assert resumed.cmc.estimate(None, np.empty((0, 4)))[0, 2] == 3.0
 
 
-@pytest.mark.parametrize("use_kernel", [True, False])
-def test_promoted_box_refinds_a_lost_track(use_kernel):
+def test_promoted_box_refinds_a_lost_track():
     """After a missed frame, a weaker (0.55) box on the lost track's prediction re-finds it at
     once; BYTE's low-score stage only serves tracks that are still tracked."""
 
@@ -278,7 +273,6 @@ def test_promoted_box_refinds_a_lost_track(use_kernel):
     reported = {}
     for promote in (None, 0.8):
         tracker = BoTSORTTracker(cmc=None, promote_iou_threshold=promote)
-        tracker._use_kernel = use_kernel
         reported[promote] = [tracker.update(scene(f))[:, 4].tolist() for f in range(16)]
     assert reported[None][11:14] == [[], [], []]
     assert reported[0.8][11:14] == [[1.0], [1.0], [1.0]]
@@ -397,8 +391,7 @@ def test_oriented_supervision_detections_round_trip():
 
 @pytest.mark.parametrize("cls", ALL)
 def test_axis_aligned_oriented_input_matches_the_xyxy_path(cls, mot17_dir):
-    seq = mot17_dir / "MOT17-04-FRCNN"
-    frames = detections_by_frame(read_mot_file(seq / "det" / "det.txt"), 150)
+    frames = load_sequence(mot17_dir / "MOT17-04-FRCNN", gt=False).frames[:150]
     plain, oriented = make(cls), make(cls)
     for d in frames:
         xywhr = np.column_stack(
@@ -412,7 +405,5 @@ def test_axis_aligned_oriented_input_matches_the_xyxy_path(cls, mot17_dir):
 
 def test_angles_outside_the_range_are_normalised():
     tracker = make(SORTTracker)
-    out = tracker.update(
-        np.array([[50, 50, 40, 10, 3 * np.pi + 0.1, 0.9, 0]]), box_format="xywhr"
-    )
+    out = tracker.update(np.array([[50, 50, 40, 10, 3 * np.pi + 0.1, 0.9, 0]]), box_format="xywhr")
     np.testing.assert_allclose(out[0, 4], -np.pi + 0.1)

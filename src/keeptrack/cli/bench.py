@@ -16,24 +16,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from rich import box
 from rich.progress import Progress
 from rich.table import Table
 
 from keeptrack.benchmark import bytetrack_output_filter, track_detections
-from keeptrack.cli.eval import INPUT_ERRORS, Benchmark, Frames, fail, frame_offset, wide_console
+from keeptrack.cli.eval import INPUT_ERRORS, Benchmark, fail, wide_console
+from keeptrack.config import resolve_tracker
 from keeptrack.eval import COMBINED, evaluate_mot_sequences
+from keeptrack.eval.evaluate import summarize_sequences
+from keeptrack.executors import JobRunner
 from keeptrack.io.mot import (
-    detections_by_frame,
     find_sequences,
-    read_mot_detections,
-    read_mot_gt,
-    read_seqinfo,
-    shift_frames,
     write_mot_results,
 )
+from keeptrack.io.sequence import Sequence, load_sequences, resolve_cmc
+from keeptrack.io.sequence import Split as Frames
+from keeptrack.sweep import SequenceJob, collect, load_sequence, peak_memory_mb, track_and_score
 from keeptrack.trackers.registry import (
     create_tracker,
     parse_tracker_options,
@@ -44,16 +44,6 @@ from keeptrack.trackers.registry import (
 #: Table columns: (heading, metric key); ratios are shown as percentages.
 SCORE_COLUMNS = (("HOTA", "HOTA"), ("MOTA", "MOTA"), ("IDF1", "IDF1"), ("IDSW", "IDSW"))
 SCORE_COLUMNS += (("AssA", "AssA"), ("DetA", "DetA"))
-
-
-@dataclass
-class BenchSequence:
-    """Detections per frame and GT of one sequence, cut to the scored frames."""
-
-    name: str
-    frame_rate: float
-    frames: list[np.ndarray]
-    gt: np.ndarray
 
 
 @dataclass
@@ -75,26 +65,12 @@ class TrackerRun:
         return row
 
 
-def load_sequences(data: Path, frames: Frames) -> list[BenchSequence]:
-    """Every ``<seq>`` under ``data`` with ``gt/gt.txt``, ``det/det.txt`` and ``seqinfo.ini``."""
-    names = [n for n in find_sequences(data) if (data / n / "det" / "det.txt").is_file()]
-    if not names:
-        raise FileNotFoundError(f"no <sequence>/gt/gt.txt with det/det.txt under {data}")
-    sequences = []
-    for name in names:
-        info = read_seqinfo(data / name)
-        start = frame_offset(info.length, frames)
-        det = read_mot_detections(data / name / "det" / "det.txt", info.length)
-        gt = read_mot_gt(data / name / "gt" / "gt.txt", info.length)
-        per_frame = detections_by_frame(shift_frames(det, start), info.length - start)
-        sequences.append(BenchSequence(name, info.frame_rate, per_frame, shift_frames(gt, start)))
-    return sequences
-
-
-def _make_tracker(name: str, options: dict[str, Any], frame_rate: float):
-    """A fresh tracker; ``frame_rate`` comes from ``seqinfo.ini`` unless set on the command line."""
+def _make_tracker(name: str, options: dict[str, Any], seq: Sequence):
+    """A fresh tracker for ``seq``; ``frame_rate`` comes from ``seqinfo.ini`` unless set on the
+    command line, and ``cmc="file"`` replays the sequence's ``gmc.txt``."""
     cls = tracker_class(name)
-    params = dict(options)
+    params = resolve_cmc(dict(options), seq)
+    frame_rate = seq.frame_rate
     if "frame_rate" in tracker_parameters(cls):
         params.setdefault("frame_rate", frame_rate)
     return create_tracker(name, **params)
@@ -103,7 +79,7 @@ def _make_tracker(name: str, options: dict[str, Any], frame_rate: float):
 def run_tracker(
     name: str,
     options: dict[str, Any],
-    sequences: list[BenchSequence],
+    sequences: list[Sequence],
     frames: Frames,
     output_dir: Path,
     benchmark: Benchmark,
@@ -116,10 +92,10 @@ def run_tracker(
     # compiled step: one untimed frame keeps that out of the speed.
     warm_up = next((f for s in sequences for f in s.frames if len(f)), None)
     if warm_up is not None:
-        _make_tracker(name, options, sequences[0].frame_rate).update(warm_up)
+        _make_tracker(name, options, sequences[0]).update(warm_up)
     for seq in sequences:
         progress.update(task, description=f"{name} {seq.name}")
-        rows, elapsed = track_detections(_make_tracker(name, options, seq.frame_rate), seq.frames)
+        rows, elapsed = track_detections(_make_tracker(name, options, seq), seq.frames)
         seconds += elapsed
         if frames is Frames.val_half:
             rows = bytetrack_output_filter(rows)  # ByteTrack's MOT17 val-half protocol
@@ -131,7 +107,7 @@ def run_tracker(
     progress.update(task, description=f"{name} peak memory")
     busiest = max(sequences, key=lambda s: sum(len(f) for f in s.frames))
     tracemalloc.start()
-    track_detections(_make_tracker(name, options, busiest.frame_rate), busiest.frames)
+    track_detections(_make_tracker(name, options, busiest), busiest.frames)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     progress.advance(task)
@@ -143,6 +119,61 @@ def run_tracker(
     )
     total_frames = sum(len(s.frames) for s in sequences)
     return TrackerRun(name, options, metrics, total_frames / max(seconds, 1e-9), peak)
+
+
+def run_trackers_parallel(
+    names: list[str],
+    options: dict[str, dict[str, Any]],
+    data: Path,
+    frames: Frames,
+    output_dir: Path,
+    benchmark: Benchmark,
+    runner: JobRunner,
+    progress: Progress,
+) -> list[TrackerRun]:
+    """:func:`run_tracker` for every tracker, as tracker x sequence jobs on ``runner``.
+
+    Scores equal the serial run's exactly; speeds are measured while jobs share the cores, so
+    compare them within one run only.
+    """
+    sequences = [n for n in find_sequences(data) if (data / n / "det" / "det.txt").is_file()]
+    if not sequences:
+        raise FileNotFoundError(f"no <sequence>/gt/gt.txt with det/det.txt under {data}")
+    split = "val-half" if frames is Frames.val_half else "all"
+    jobs = [
+        SequenceJob(
+            str(data / seq),
+            split,
+            name,
+            options[name],
+            benchmark.value,
+            str(output_dir / name / f"{seq}.txt"),
+        )  # fmt: skip
+        for name in names
+        for seq in sequences
+    ]
+    busiest = {  # peak memory is measured on the sequence with the most detections
+        name: max(jobs, key=lambda j: sum(len(f) for f in load_sequence(j.folder, split).frames))
+        for name in names
+    }
+    memory_jobs = [busiest[name] for name in names]
+    task = progress.add_task("tracker x sequence jobs", total=len(jobs) + len(memory_jobs))
+    outcomes, memory = {}, {}
+    for index, outcome in runner.map(track_and_score, jobs):
+        outcomes[index] = outcome
+        progress.advance(task)
+    for index, peak in runner.map(peak_memory_mb, memory_jobs):
+        memory[index] = peak
+        progress.advance(task)
+    done = collect(outcomes, len(jobs))
+    peaks = collect(memory, len(memory_jobs))
+    runs = []
+    for t, name in enumerate(names):
+        mine = done[t * len(sequences) : (t + 1) * len(sequences)]
+        metrics = summarize_sequences({o.name: o.metrics for o in mine})
+        fps = sum(o.frames for o in mine) / max(sum(o.seconds for o in mine), 1e-9)
+        runs.append(TrackerRun(name, options[name], metrics, fps, peaks[t]))
+    return runs
 
 
 def markdown_table(runs: list[TrackerRun]) -> str:
@@ -236,6 +267,17 @@ def bench(
     list_params: Annotated[
         bool, typer.Option("--list-params", help="List the trackers' --tracker.<param> options.")
     ] = False,
+    tracker_config: Annotated[
+        Path | None,
+        typer.Option(help="Parameters from a YAML/JSON file (keeptrack tune's) for its tracker."),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Local processes running tracker x sequence jobs (1: serial).")
+    ] = 1,
+    executor: Annotated[str, typer.Option(help="local (process pool) or ray.")] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster to join (default: start a local Ray).")
+    ] = None,
 ) -> None:
     """Run trackers on a data set's detections, score them and compare accuracy and speed.
 
@@ -251,16 +293,27 @@ def bench(
             console.print(parameters_table(names))
             return
         options = {n: parse_tracker_options(tracker_class(n), list(ctx.args)) for n in names}
+        if tracker_config is not None:
+            chosen = resolve_tracker(names[0], False, tracker_config, list(ctx.args))
+            if chosen.tracker not in names:
+                raise ValueError(f"--tracker-config is for {chosen.tracker}, not in --trackers")
+            options[chosen.tracker] = chosen.params
         sequences = load_sequences(data, frames)
         runs = []
         with Progress(console=console, transient=True) as progress:
-            for name in names:
-                runs.append(
-                    run_tracker(
-                        name, options[name], sequences, frames, output_dir, benchmark, progress
+            if workers == 1 and executor == "local":
+                for name in names:
+                    runs.append(
+                        run_tracker(
+                            name, options[name], sequences, frames, output_dir, benchmark, progress
+                        )
                     )
-                )
-    except INPUT_ERRORS as error:
+            else:
+                with JobRunner(workers, executor, ray_address) as runner:
+                    runs = run_trackers_parallel(
+                        names, options, data, frames, output_dir, benchmark, runner, progress
+                    )
+    except (*INPUT_ERRORS, ImportError) as error:
         fail(error)
     total_frames = sum(len(s.frames) for s in sequences)
     title = f"{data} ({len(sequences)} sequences, {total_frames} frames, frames: {frames.value})"

@@ -25,13 +25,11 @@ from keeptrack.eval import COMBINED, evaluate_mot_sequences
 from keeptrack.io.mot import (
     MOTFormatError,
     find_sequences,
-    read_mot_gt,
-    read_mot_results,
-    read_seqinfo,
+    read_mot_tracks,
     read_seqmap,
     shift_frames,
-    val_half_start,
 )
+from keeptrack.io.sequence import Split, load_sequence
 
 #: Errors caused by the user's input: reported as one line, never as a traceback.
 INPUT_ERRORS = (MOTFormatError, FileNotFoundError, KeyError, ValueError)
@@ -57,13 +55,6 @@ class Benchmark(str, Enum):
     plain = "plain"
 
 
-class Frames(str, Enum):
-    """Which frames are scored: all, or the second half (MOT17 val-half protocol)."""
-
-    all = "all"
-    val_half = "val-half"
-
-
 def fail(error: Exception | str) -> NoReturn:
     """Print one red line on stderr and exit with code 1: input errors are not bugs, so the user
     gets the message (file and line included), not a traceback."""
@@ -72,31 +63,24 @@ def fail(error: Exception | str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def frame_offset(length: int, frames: Frames) -> int:
-    """Frames dropped from the start of a sequence: ``h = length // 2 + 1`` for val-half."""
-    return val_half_start(length) if frames is Frames.val_half else 0
-
-
 def load_inputs(
-    gt_dir: Path, results_dir: Path, names: list[str], frames: Frames
+    gt_dir: Path, results_dir: Path, names: list[str], frames: Split
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, int]]:
     """GT rows, results rows and scored lengths of each sequence.
 
     Files are validated against the full sequence (``seqinfo.ini``'s ``seqLength``), then cut
-    and renumbered when only the val half is scored. For val-half, results may be numbered like
-    the full sequence or already renumbered ``1..`` (as ``keeptrack bench`` writes them): a
-    frame beyond the val-half length means the former.
+    and renumbered to the split. For a half, results may be numbered like the full sequence or
+    already renumbered ``1..`` (as ``keeptrack bench`` writes them): for the val half, a frame
+    beyond its length means the former.
     """
     gt, results, lengths = {}, {}, {}
     for name in names:
-        full_length = read_seqinfo(gt_dir / name).length
-        start = frame_offset(full_length, frames)
-        lengths[name] = full_length - start
-        gt[name] = shift_frames(read_mot_gt(gt_dir / name / "gt" / "gt.txt", full_length), start)
-        rows = read_mot_results(results_dir / f"{name}.txt", full_length)
-        if start and len(rows) and rows[:, 0].max() > lengths[name]:
-            rows = shift_frames(rows, start)
-        results[name] = rows
+        seq = load_sequence(gt_dir / name, frames, detections=False)
+        gt[name], lengths[name] = seq.gt, seq.length
+        rows = read_mot_tracks(results_dir / f"{name}.txt", seq.full_length)
+        if seq.start and len(rows) and rows[:, 0].max() > seq.length:
+            rows = shift_frames(rows, seq.start)
+        results[name] = rows[rows[:, 0] <= seq.length]
     return gt, results, lengths
 
 
@@ -142,10 +126,19 @@ def evaluate(
         typer.Option(help="TrackEval seqmap listing the sequences (default: every gt folder)."),
     ] = None,
     benchmark: Annotated[Benchmark, typer.Option(help="Dataset semantics.")] = Benchmark.mot17,
-    frames: Annotated[Frames, typer.Option(help="Score all frames or the val half.")] = Frames.all,
+    frames: Annotated[
+        Split, typer.Option(help="Score all frames, the val half or the train half.")
+    ] = Split.all,
     output_dir: Annotated[
         Path, typer.Option(help="Where metrics.json and metrics.csv are written.")
     ] = Path("runs/eval"),
+    workers: Annotated[
+        int, typer.Option(help="Local processes, one sequence each (1: serial).")
+    ] = 1,
+    executor: Annotated[str, typer.Option(help="local (process pool) or ray.")] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster to join (default: start a local Ray).")
+    ] = None,
 ) -> None:
     """Score tracker results with HOTA, CLEAR (MOTA) and Identity (IDF1), as TrackEval does."""
     console = wide_console()
@@ -154,8 +147,15 @@ def evaluate(
         if not names:
             raise FileNotFoundError(f"no <sequence>/gt/gt.txt under {gt_dir}")
         gt, results, lengths = load_inputs(gt_dir, results_dir, names, frames)
-        metrics = evaluate_mot_sequences(gt, results, lengths, benchmark.value)
-    except INPUT_ERRORS as error:
+        if workers == 1 and executor == "local":
+            metrics = evaluate_mot_sequences(gt, results, lengths, benchmark.value)
+        else:
+            from keeptrack.executors import JobRunner
+            from keeptrack.sweep import score_all
+
+            with JobRunner(min(workers, len(names)), executor, ray_address) as runner:
+                metrics = score_all(gt, results, lengths, benchmark.value, runner)
+    except (*INPUT_ERRORS, ImportError) as error:
         fail(error)
     title = f"{results_dir} ({benchmark.value}, frames: {frames.value})"
     console.print(metrics_table(title, metrics, "sequence"))

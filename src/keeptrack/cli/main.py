@@ -8,10 +8,11 @@ from keeptrack.cli.bench import bench
 from keeptrack.cli.demo import demo
 from keeptrack.cli.eval import evaluate
 from keeptrack.cli.track import track
+from keeptrack.cli.tune import tune_command
 
 app = typer.Typer(
     name="keeptrack",
-    help="Multi-object tracking: track videos, evaluate results, benchmark trackers.",
+    help="Multi-object tracking: track videos, evaluate results, benchmark and tune trackers.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -30,3 +31,4 @@ app.command("eval")(evaluate)
 app.command("bench", context_settings=_TRACKER_OPTIONS)(bench)
 app.command("track", context_settings=_TRACKER_OPTIONS)(track)
 app.command("demo", context_settings=_TRACKER_OPTIONS)(demo)
+app.command("tune", context_settings=_TRACKER_OPTIONS)(tune_command)

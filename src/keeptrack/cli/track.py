@@ -28,10 +28,15 @@ from rich.progress import (
 from rich.table import Table
 
 from keeptrack.annotate import TrackAnnotator
+from keeptrack.batch import DetectorSettings
 from keeptrack.cli import faults
+from keeptrack.cli.batch import run_batch, wants_batch
 from keeptrack.cli.eval import fail
+from keeptrack.config import resolve_tracker
 from keeptrack.detectors import DETECTORS, DetectorError, create_detector
+from keeptrack.io.frameless import open_tracking_source
 from keeptrack.io.mot import MOTResultsWriter
+from keeptrack.io.sequence import load_sequence, resolve_cmc
 from keeptrack.io.sinks import (
     DisplaySink,
     JsonLinesSink,
@@ -39,7 +44,8 @@ from keeptrack.io.sinks import (
     VideoFileSink,
     check_output_path,
 )
-from keeptrack.io.sources import FrameSource, SourceError, open_source
+from keeptrack.io.sources import FrameSource, SourceError
+from keeptrack.motion.camera.base import FILE
 from keeptrack.pipeline import STAGES, Outputs, RunResult, run_pipeline
 from keeptrack.trackers.registry import (
     TRACKERS,
@@ -54,15 +60,34 @@ EXIT_INTERRUPTED = faults.EXIT_INTERRUPTED
 SETUP_ERRORS = (SourceError, DetectorError, SinkError, ValueError, FileNotFoundError)
 
 
-def tracker_builder(name: str, extra_args: list[str]) -> Callable[[float], Any]:
+def tracker_builder(
+    name: str,
+    extra_args: list[str],
+    base: dict[str, Any] | None = None,
+    source: str | None = None,
+) -> Callable[[float], Any]:
     """Check the tracker name and its ``--tracker.<param>`` options now (before any file is
-    opened); build the tracker once the source's frame rate is known.
+    opened); build the tracker once the source's frame rate is known. ``base`` holds
+    parameters from a config file, which the options override.
+
+    ``--tracker.cmc file`` replays the camera motion of a MOTChallenge ``source`` folder's
+    ``gmc.txt``, one warp per frame.
 
     Raises:
-        ValueError: Unknown tracker or parameter (listing the valid ones), bad value.
+        ValueError: Unknown tracker or parameter (listing the valid ones), bad value, or
+            ``cmc file`` for a source that is not a MOTChallenge sequence folder.
+        FileNotFoundError: ``cmc file`` for a folder without ``gmc.txt``.
     """
     cls = tracker_class(name)
-    params = parse_tracker_options(cls, extra_args)
+    params = {**(base or {}), **parse_tracker_options(cls, extra_args)}
+    if params.get("cmc") == FILE:
+        folder = Path(source or "").expanduser()
+        if source is None or not (folder / "seqinfo.ini").is_file():
+            raise ValueError(
+                "--tracker.cmc file replays <sequence>/gmc.txt, so --source must be a "
+                f"MOTChallenge sequence folder (with seqinfo.ini); got {source!r}"
+            )
+        params = resolve_cmc(params, load_sequence(folder, detections=False, gt=False))
 
     def build(frame_rate: float) -> Any:
         if "frame_rate" in tracker_parameters(cls):  # an explicit --tracker.frame_rate wins
@@ -179,12 +204,13 @@ def finish(result: RunResult, written: list[Path], console: Console) -> None:
 def track(
     ctx: typer.Context,
     source: Annotated[
-        str,
+        list[str],
         typer.Option(
             "--source",
             "-s",
-            help="Video file, webcam index (0), "
-            "rtsp/http URL, image folder or MOTChallenge sequence folder.",
+            help="Video file, webcam index (0), rtsp/http URL, image folder or MOTChallenge "
+            "sequence folder; repeat it, or give a glob, a .txt list, a folder of videos or of "
+            "sequences, to track many (with --output-dir).",
         ),
     ],
     detector: Annotated[
@@ -229,6 +255,29 @@ def track(
     show_confidence: Annotated[bool, typer.Option(help="Scores in labels.")] = False,
     trace_length: Annotated[int, typer.Option(help="Frames of trail per object (0: none).")] = 30,
     max_frames: Annotated[int | None, typer.Option(help="Stop after this many frames.")] = None,
+    tracker_config: Annotated[
+        Path | None,
+        typer.Option(help="Tracker and parameters from a YAML/JSON file (keeptrack tune's)."),
+    ] = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(help="Many sources: <name>.txt / .jsonl / .mp4 per source go here."),
+    ] = None,
+    save: Annotated[
+        str, typer.Option(help="Many sources: outputs per source, from mot,json,video.")
+    ] = "mot,json",
+    workers: Annotated[
+        int | None, typer.Option(help="Many sources: local processes (default: all cores).")
+    ] = None,
+    executor: Annotated[
+        str, typer.Option(help="Many sources: local (process pool) or ray.")
+    ] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster to join (default: start a local Ray).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Many sources: skip those with complete outputs.")
+    ] = False,
     det_scores: Annotated[
         str,
         typer.Option(
@@ -241,9 +290,28 @@ def track(
     results."""
     console = Console(stderr=True)
     try:
-        build_tracker = tracker_builder(tracker, ctx.args)
-        frames = open_source(source, fps)
-    except SETUP_ERRORS as error:
+        # by name: typer vendors its own click, so the enum classes differ between versions
+        given = getattr(ctx.get_parameter_source("tracker"), "name", "DEFAULT") != "DEFAULT"
+        chosen = resolve_tracker(tracker, given, tracker_config, ctx.args)
+        if wants_batch(source, output_dir):
+            settings = DetectorSettings(
+                name=detector,
+                model=model,
+                config=config,
+                detections=None if detections is None else str(detections),
+                classes=tuple(classes.split(",")) if classes else None,
+                confidence=confidence,
+                nms_iou=nms_iou,
+                input_size=parse_size(input_size),
+            )
+            options = {"fps": fps, "max_frames": max_frames, "trace_length": trace_length}
+            options["show_confidence"] = show_confidence
+            run_batch(source, output_dir, chosen, settings, save, options, workers, executor,
+                      ray_address, resume)  # fmt: skip
+            return
+        build_tracker = tracker_builder(chosen.tracker, [], chosen.params, source[0])
+        frames = open_tracking_source(source[0], fps, detector)
+    except (*SETUP_ERRORS, ImportError) as error:
         fail(error)
     folders = faults.missing_folders([output, mot_output, json_output])
     try:

@@ -8,10 +8,13 @@ bulk from the list of matches.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from keeptrack.eval.data import EPS, SequenceData
+from keeptrack.eval.metric import Metric
 
 THRESHOLD = 0.5
 _SUMMED = ("CLR_TP", "CLR_FN", "CLR_FP", "IDSW", "MT", "PT", "ML", "Frag", "CLR_Frames", "MOTP_sum")
@@ -19,11 +22,12 @@ _RATIOS = ("MOTA", "MOTP", "MODA", "CLR_Re", "CLR_Pr", "MTR", "PTR", "MLR", "sMO
 _RATIOS += ("FP_per_frame", "MOTAL")
 
 
-class CLEAR:
+class CLEAR(Metric):
     """CLEAR MOT: MOTA, MOTP, MODA, IDSW, Frag, MT/PT/ML and their ratios."""
 
-    count_fields = _SUMMED[:-1]
-    ratio_fields = _RATIOS
+    integer_fields = _SUMMED[:-1]
+    float_fields = _RATIOS + _SUMMED[-1:]
+    summary_fields = _RATIOS + integer_fields
 
     def eval_sequence(self, data: SequenceData) -> dict[str, float]:
         """CLEAR results of one sequence."""
@@ -131,15 +135,9 @@ class CLEAR:
             step,
         )
 
-    def combine_sequences(self, results: list[dict]) -> dict[str, float]:
+    def combine_sequences(self, all_res: Mapping[str, dict]) -> dict[str, float]:
         """Combine sequences: every count (and the MOTP sum) adds up, ratios are recomputed."""
-        return _final_fields({f: sum(r[f] for r in results) for f in _SUMMED})
-
-    def summary(self, res: dict) -> dict[str, float]:
-        """Report values: counts as ints, ratios as floats in 0..1."""
-        out = {f: float(res[f]) for f in _RATIOS}
-        out.update({f: int(res[f]) for f in self.count_fields})
-        return out
+        return _final_fields({f: self._combine_sum(all_res, f) for f in _SUMMED})
 
 
 def _final_fields(res: dict) -> dict:

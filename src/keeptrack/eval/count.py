@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from keeptrack.eval.data import SequenceData
+from keeptrack.eval.metric import Metric
 
 _FIELDS = ("Dets", "GT_Dets", "IDs", "GT_IDs", "Frames")
 
 
-class Count:
+class Count(Metric):
     """Tracker and GT boxes (``Dets``, ``GT_Dets``), identities (``IDs``, ``GT_IDs``) and
     ``Frames`` (TrackEval reports the last per sequence only; here it also adds up)."""
 
-    count_fields = _FIELDS
+    integer_fields = _FIELDS
+    summary_fields = _FIELDS
 
     def eval_sequence(self, data: SequenceData) -> dict[str, int]:
         """Counts of one sequence."""
@@ -23,10 +27,6 @@ class Count:
             "Frames": data.num_timesteps,
         }
 
-    def combine_sequences(self, results: list[dict]) -> dict[str, int]:
+    def combine_sequences(self, all_res: Mapping[str, dict]) -> dict[str, int]:
         """Combine sequences by summing (identities are per sequence, so they add up too)."""
-        return {f: sum(r[f] for r in results) for f in _FIELDS}
-
-    def summary(self, res: dict) -> dict[str, int]:
-        """Report values, as ints."""
-        return {f: int(res[f]) for f in _FIELDS}
+        return {f: self._combine_sum(all_res, f) for f in _FIELDS}

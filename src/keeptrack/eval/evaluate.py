@@ -16,7 +16,7 @@ from keeptrack.eval.count import Count
 from keeptrack.eval.data import BENCHMARKS, preprocess
 from keeptrack.eval.hota import HOTA
 from keeptrack.eval.identity import Identity
-from keeptrack.io.mot import check_mot_rows, read_mot_results
+from keeptrack.io.mot import check_mot_rows, read_mot_tracks
 
 COMBINED = "COMBINED"
 METRICS = (HOTA(), CLEAR(), Identity(), Count())
@@ -60,19 +60,40 @@ def evaluate_mot_sequences(
         for mapping, what in ((results, "results"), (lengths, "length")):
             if name not in mapping:
                 raise KeyError(f"no {what} for sequence {name!r}")
-        length = int(lengths[name])
-        gt_rows = check_mot_rows(gt_rows, f"gt[{name!r}]", length, track_ids=True)
-        source = results[name]
-        if isinstance(source, (str, Path)):
-            tracker_rows = read_mot_results(source, length)
-        else:
-            tracker_rows = check_mot_rows(source, f"results[{name!r}]", length, track_ids=True)
-        data = preprocess(gt_rows, tracker_rows, length, benchmark, name)
-        per_sequence[name] = [metric.eval_sequence(data) for metric in METRICS]
+        per_sequence[name] = evaluate_sequence(
+            gt_rows, results[name], int(lengths[name]), benchmark, name
+        )
+    return summarize_sequences(per_sequence)
 
+
+def evaluate_sequence(
+    gt_rows: np.ndarray,
+    results: str | Path | np.ndarray,
+    length: int,
+    benchmark: str,
+    name: str,
+) -> list[dict]:
+    """The raw (combinable) metric results of one sequence, one dict per metric.
+
+    Sequences are independent until they are combined, so parallel evaluation
+    (:mod:`keeptrack.sweep`) runs this per sequence in workers and :func:`summarize_sequences`
+    in the caller: the numbers are those of :func:`evaluate_mot_sequences`, bit for bit.
+    """
+    gt_rows = check_mot_rows(gt_rows, f"gt[{name!r}]", length, track_ids=True)
+    if isinstance(results, (str, Path)):
+        tracker_rows = read_mot_tracks(results, length)
+    else:
+        tracker_rows = check_mot_rows(results, f"results[{name!r}]", length, track_ids=True)
+    data = preprocess(gt_rows, tracker_rows, length, benchmark, name)
+    return [metric.eval_sequence(data) for metric in METRICS]
+
+
+def summarize_sequences(per_sequence: Mapping[str, list[dict]]) -> dict[str, dict[str, float]]:
+    """``{sequence: metrics, ..., "COMBINED": metrics}`` from :func:`evaluate_sequence` results,
+    combined in the mapping's order."""
     out = {name: _summary(res) for name, res in per_sequence.items()}
     combined = [
-        metric.combine_sequences([res[i] for res in per_sequence.values()])
+        metric.combine_sequences({name: res[i] for name, res in per_sequence.items()})
         for i, metric in enumerate(METRICS)
     ]
     out[COMBINED] = _summary(combined)

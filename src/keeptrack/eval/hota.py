@@ -9,28 +9,32 @@ the matching favours pairs that belong together across time, not just in the fra
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from keeptrack.eval.data import EPS, SequenceData
+from keeptrack.eval.metric import Metric
 
 ALPHAS = np.arange(0.05, 0.99, 0.05)
 _COUNTS = ("HOTA_TP", "HOTA_FN", "HOTA_FP")
 _ARRAYS = ("HOTA", "DetA", "AssA", "DetRe", "DetPr", "AssRe", "AssPr", "LocA", "OWTA")
 
 
-class HOTA:
+class HOTA(Metric):
     """HOTA family: HOTA, DetA, AssA, DetRe, DetPr, AssRe, AssPr, LocA (arrays over alphas)."""
 
-    #: Fields reported as the mean over the alphas.
-    array_fields = _ARRAYS
+    integer_array_fields = _COUNTS
+    float_array_fields = _ARRAYS
     #: Scalars taken at the lowest alpha.
-    scalar_fields = ("HOTA(0)", "LocA(0)", "HOTALocA(0)")
+    float_fields = ("HOTA(0)", "LocA(0)", "HOTALocA(0)")
+    summary_fields = _ARRAYS + float_fields
 
     def eval_sequence(self, data: SequenceData) -> dict[str, np.ndarray | float]:
         """Per-alpha HOTA results of one sequence."""
         res: dict[str, np.ndarray | float] = {f: np.zeros(len(ALPHAS)) for f in _ARRAYS + _COUNTS}
-        res.update({f: 0.0 for f in self.scalar_fields})
+        res.update({f: 0.0 for f in self.float_fields})
         if data.num_tracker_dets == 0 or data.num_gt_dets == 0:
             # TrackEval returns early here, without the derived fields: keep its zeros.
             key = "HOTA_FN" if data.num_tracker_dets == 0 else "HOTA_FP"
@@ -94,22 +98,15 @@ class HOTA:
         res["LocA"] = np.maximum(1e-10, loc_sum) / np.maximum(1e-10, tp)
         return _final_fields(res)
 
-    def combine_sequences(self, results: list[dict]) -> dict[str, np.ndarray | float]:
+    def combine_sequences(self, all_res: Mapping[str, dict]) -> dict[str, np.ndarray | float]:
         """Combine sequences: counts add up, association and localisation scores are averaged
         weighted by each sequence's true positives (per alpha)."""
-        res: dict[str, np.ndarray | float] = {f: sum(r[f] for r in results) for f in _COUNTS}
-        tp = res["HOTA_TP"]
+        res: dict[str, np.ndarray | float] = {f: self._combine_sum(all_res, f) for f in _COUNTS}
         for field in ("AssRe", "AssPr", "AssA"):
-            res[field] = sum(r[field] * r["HOTA_TP"] for r in results) / np.maximum(1.0, tp)
-        loc_sum = sum(r["LocA"] * r["HOTA_TP"] for r in results)
-        res["LocA"] = np.maximum(1e-10, loc_sum) / np.maximum(1e-10, tp)
+            res[field] = self._combine_weighted_av(all_res, field, res, "HOTA_TP")
+        loc_sum = sum(all_res[k]["LocA"] * all_res[k]["HOTA_TP"] for k in all_res)
+        res["LocA"] = np.maximum(1e-10, loc_sum) / np.maximum(1e-10, res["HOTA_TP"])
         return _final_fields(res)
-
-    def summary(self, res: dict) -> dict[str, float]:
-        """Report values: array fields averaged over the alphas, as TrackEval prints them."""
-        out = {f: float(np.mean(res[f])) for f in _ARRAYS}
-        out.update({f: float(res[f]) for f in self.scalar_fields})
-        return out
 
 
 def _final_fields(res: dict) -> dict:

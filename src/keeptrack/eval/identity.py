@@ -8,21 +8,25 @@ one name per person from the first frame to the last.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from keeptrack.eval.data import SequenceData
+from keeptrack.eval.metric import Metric
 
 THRESHOLD = 0.5
 _COUNTS = ("IDTP", "IDFN", "IDFP")
 _RATIOS = ("IDF1", "IDR", "IDP")
 
 
-class Identity:
+class Identity(Metric):
     """IDF1 and its parts."""
 
-    count_fields = _COUNTS
-    ratio_fields = _RATIOS
+    integer_fields = _COUNTS
+    float_fields = _RATIOS
+    summary_fields = _RATIOS + _COUNTS
 
     def eval_sequence(self, data: SequenceData) -> dict[str, float]:
         """Identity results of one sequence."""
@@ -65,15 +69,9 @@ class Identity:
         res["IDTP"] = int(gt_id_count.sum()) - res["IDFN"]
         return _final_fields(res)
 
-    def combine_sequences(self, results: list[dict]) -> dict[str, float]:
+    def combine_sequences(self, all_res: Mapping[str, dict]) -> dict[str, float]:
         """Combine sequences: counts add up, ratios are recomputed."""
-        return _final_fields({f: sum(r[f] for r in results) for f in _COUNTS})
-
-    def summary(self, res: dict) -> dict[str, float]:
-        """Report values: counts as ints, ratios as floats in 0..1."""
-        out = {f: float(res[f]) for f in _RATIOS}
-        out.update({f: int(res[f]) for f in _COUNTS})
-        return out
+        return _final_fields({f: self._combine_sum(all_res, f) for f in _COUNTS})
 
 
 def _final_fields(res: dict) -> dict:

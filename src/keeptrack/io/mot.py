@@ -289,20 +289,15 @@ def check_mot_rows(
     return rows
 
 
-def read_mot_gt(path: str | Path, length: int | None = None) -> np.ndarray:
-    """Read a ``gt.txt``: ``frame, id, left, top, width, height, flag, class, visibility``.
+def read_mot_tracks(path: str | Path, length: int | None = None) -> np.ndarray:
+    """Read rows with track identities: a ``gt.txt`` or tracker results.
 
-    Ids are checked (non-negative integers, unique per frame) because a duplicated id breaks
-    every association metric; the class and flag columns are checked by the evaluator, which
-    knows whether the benchmark needs them.
-    """
-    return read_mot_file(path, min_columns=6, length=length, track_ids=True)
-
-
-def read_mot_results(path: str | Path, length: int | None = None) -> np.ndarray:
-    """Read tracker results: ``frame, id, left, top, width, height, score, ...``.
-
-    An empty file is valid (the tracker reported nothing: every GT box is a miss).
+    gt: ``frame, id, left, top, width, height, flag, class, visibility``; results:
+    ``frame, id, left, top, width, height, score, ...``. Both are read and checked alike: ids
+    must be non-negative integers unique per frame, because a duplicated id breaks every
+    association metric. The class and flag columns are checked by the evaluator, which knows
+    whether the benchmark needs them. An empty file is valid (a tracker that reported
+    nothing: every GT box is a miss).
     """
     return read_mot_file(path, min_columns=6, length=length, track_ids=True)
 

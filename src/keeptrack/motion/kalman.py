@@ -22,6 +22,7 @@ from numba import njit
 from scipy.stats import chi2
 
 from keeptrack import geometry
+from keeptrack.stages.boxes import XYAH, XYSR, XYWH
 
 #: 95% quantile of the chi-square distribution, indexed by degrees of freedom (DeepSORT gating).
 CHI2_95 = {dof: float(chi2.ppf(0.95, dof)) for dof in range(1, 10)}
@@ -158,6 +159,15 @@ class _ConstantVelocityKalman:
 
     ndim_measure = 4
     ndim_state = 8
+    #: The motion model's number in the compiled stages (:mod:`keeptrack.stages.boxes`).
+    model = XYAH
+    std_weight_position = 1.0 / 20
+    std_weight_velocity = 1.0 / 160
+
+    def noise_parameters(self) -> np.ndarray:
+        """The noise model as the compiled stages take it (:mod:`keeptrack.stages.kalman`):
+        ``[position, velocity]`` weights of the size-scaled models."""
+        return np.array([self.std_weight_position, self.std_weight_velocity])
 
     def __init__(self) -> None:
         d, m = self.ndim_state, self.ndim_measure
@@ -295,9 +305,6 @@ class _ConstantVelocityKalman:
 class KalmanXYAH(_ConstantVelocityKalman):
     """DeepSORT / ByteTrack filter on ``[cx, cy, w/h, h]``; noise proportional to height."""
 
-    std_weight_position = 1.0 / 20
-    std_weight_velocity = 1.0 / 160
-
     def to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
         return geometry.xyxy_to_xyah(xyxy)
 
@@ -321,8 +328,7 @@ class KalmanXYAH(_ConstantVelocityKalman):
 class KalmanXYWH(_ConstantVelocityKalman):
     """BoT-SORT filter on ``[cx, cy, w, h]``; noise proportional to width and height."""
 
-    std_weight_position = 1.0 / 20
-    std_weight_velocity = 1.0 / 160
+    model = XYWH
 
     def to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
         return geometry.xyxy_to_xywh(xyxy)
@@ -354,6 +360,7 @@ class KalmanXYSR(_ConstantVelocityKalman):
     """
 
     ndim_state = 7
+    model = XYSR
     _initial_var = np.array([10.0, 10.0, 10.0, 10.0, 1e4, 1e4, 1e4])
     _process_var = np.array([1.0, 1.0, 1.0, 1.0, 1e-2, 1e-2, 1e-4])
     _measurement_var = np.array([1.0, 1.0, 10.0, 10.0])
@@ -373,14 +380,11 @@ class KalmanXYSR(_ConstantVelocityKalman):
     def measurement_std(self, mean: np.ndarray) -> np.ndarray:
         return np.sqrt(np.broadcast_to(self._measurement_var, (len(mean), 4)))
 
-    def constant_std(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Process, measurement and initial standard deviations, one row each: this filter's
-        noise does not depend on the state, so the compiled SORT and OC-SORT steps take them
-        once instead of per track."""
-        return (
-            np.sqrt(self._process_var),
-            np.sqrt(self._measurement_var),
-            np.sqrt(self._initial_var),
+    def noise_parameters(self) -> np.ndarray:
+        """Process, measurement and initial standard deviations in one row: this filter's
+        noise does not depend on the state, so the compiled steps take it once."""
+        return np.sqrt(
+            np.concatenate([self._process_var, self._measurement_var, self._initial_var])
         )
 
     def _limit_velocity(self, mean: np.ndarray) -> np.ndarray:

@@ -1,8 +1,16 @@
-"""Tracking algorithms, one module each, all sharing :class:`BaseTracker`'s contract."""
+"""Tracking algorithms, one module each, all sharing :class:`BaseTracker`'s contract.
 
-from keeptrack.trackers.base import BaseTracker
-from keeptrack.trackers.bytetrack import ByteTrackTracker
-from keeptrack.trackers.sort import SORTTracker
-from keeptrack.trackers.tracks import TrackState, TrackView
+Tracker classes load on first use, from the registry (:mod:`keeptrack.trackers.registry`).
+"""
 
-__all__ = ["BaseTracker", "ByteTrackTracker", "SORTTracker", "TrackState", "TrackView"]
+from __future__ import annotations
+
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    import keeptrack
+
+    if name in keeptrack.__all__ and name not in ("DetectionArrays", "to_detection_arrays"):
+        return getattr(keeptrack, name)
+    raise AttributeError(f"module 'keeptrack.trackers' has no attribute {name!r}")

@@ -1,30 +1,22 @@
 """The contract every tracker shares.
 
 ``update(detections, frame=None, timestamp=None)`` validates its input before touching any
-state, runs the algorithm's :meth:`BaseTracker._step` and returns the matched detections in the
-caller's format (see :mod:`keeptrack.detections`). Track state lives in a
+state, advances the tracker by one frame and returns the matched detections in the caller's
+format (see :mod:`keeptrack.detections`). Track state lives in a
 :class:`~keeptrack.trackers.tracks.TrackTable`; ``tracks`` is a read-only snapshot of it and
 ``state_dict()`` / ``load_state_dict()`` let a stopped stream resume with identical results.
 
-Three features work the same way for every tracker, so tracker files never mention them:
+A tracker is its parameters plus one compiled frame step composed of the stages in
+:mod:`keeptrack.stages`; :meth:`BaseTracker._run_step` hands the step the track columns and
+the frame's detections. Three features work the same way for every tracker:
 
-- ``class_aware=True``: the tracker builds its cost matrices through :meth:`_class_gate`, which
-  forbids cross-class pairs (:func:`keeptrack.association.gate_classes`). A track keeps the
-  class of the detection that started it (*first*, not latest or majority): with class-aware
-  matching it can only ever be matched to that class anyway, and class-blind trackers report a
-  stable class instead of one that flickers with the detector.
+- ``class_aware=True``: the step's cost matrices forbid cross-class pairs. A track keeps the
+  class of the detection that started it (*first*, not latest or majority).
 - ``cmc=``: camera motion compensation; before each frame's step the tracks are moved by the
-  warp from :mod:`keeptrack.motion.cmc` (skipped when no frame is given, except for the
-  frame-free ``"boxes"`` estimator, which works from the detections and the tracks'
-  predictions).
-- Oriented boxes: when detections carry ``xywhr`` the box filter sees each box in its own
-  rotated frame (``[cx, cy, w, h]``), an independent :class:`~keeptrack.motion.angle.KalmanAngle`
-  tracks the angle, and ``_predicted_boxes`` / ``_detection_boxes`` return ``(N, 5)`` boxes so
-  costs use rotated IoU. A tracker decides its box kind on the first non-empty frame.
-
-SORT, ByteTrack, BoT-SORT and OC-SORT run each axis-aligned frame without appearance as one
-Numba call (:meth:`BaseTracker._run_compiled_step`, :mod:`keeptrack.trackers.byte_kernel`); their
-NumPy ``_step`` is the same algorithm, bit for bit, and serves the other cases.
+  warp from :mod:`keeptrack.motion.cmc` (skipped when no frame is given, except for frame-free
+  estimators such as ``"boxes"``).
+- Oriented boxes: the box kind (:mod:`keeptrack.trackers.box_kinds`) is decided on the first
+  non-empty frame; the step then compares rotated boxes and runs the angle filter.
 """
 
 from __future__ import annotations
@@ -38,7 +30,6 @@ from typing import Any
 
 import numpy as np
 
-from keeptrack.association import gate_classes
 from keeptrack.detections import (
     DetectionArrays,
     InvalidDetectionsWarning,
@@ -46,18 +37,11 @@ from keeptrack.detections import (
     empty_detections,
     to_detection_arrays,
 )
-from keeptrack.geometry import (
-    align_xywhr,
-    normalize_angle,
-    xywh_to_xyxy,
-    xywhr_to_xyxy,
-    xyxy_to_xywh,
-)
-from keeptrack.motion.angle import KalmanAngle
 from keeptrack.motion.cmc import CameraMotion, load_motion_state, make_cmc, motion_state
 from keeptrack.motion.kalman import _ConstantVelocityKalman
-from keeptrack.trackers.byte_kernel import TRACK_COLUMNS
-from keeptrack.trackers.tracks import TENTATIVE, TRACKED, TrackState, TrackTable, TrackView
+from keeptrack.stages.lifecycle import SHARED_COLUMNS
+from keeptrack.trackers.box_kinds import AXIS_ALIGNED, ORIENTED, BoxKind, box_kind_of
+from keeptrack.trackers.tracks import TRACKED, TrackState, TrackTable, TrackView
 from keeptrack.validation import check_range
 
 #: Format of :meth:`BaseTracker.state_dict`; bumped when its layout changes, so a state saved by
@@ -71,13 +55,21 @@ def frames_from_buffer(lost_track_buffer: float, frame_rate: float) -> int:
 
 
 def validate_frame(frame: Any) -> np.ndarray | None:
-    """Check that ``frame`` is an image array ``(H, W)`` or ``(H, W, C)``; ``None`` passes."""
+    """Check that ``frame`` is a ``uint8`` image ``(H, W)`` or ``(H, W, 1|3|4)``; ``None``
+    passes. Runs before any state changes, so a bad frame never half-advances a tracker."""
     if frame is None:
         return None
     if not isinstance(frame, np.ndarray):
         raise ValueError(f"frame must be a NumPy image array (H, W, 3); got {type(frame).__name__}")
     if frame.ndim not in (2, 3) or frame.shape[0] == 0 or frame.shape[1] == 0:
         raise ValueError(f"frame must have shape (H, W) or (H, W, C); got {frame.shape}")
+    if frame.ndim == 3 and frame.shape[2] not in (1, 3, 4):
+        raise ValueError(f"frame must have 1, 3 or 4 channels; got shape {frame.shape}")
+    if frame.dtype != np.uint8:
+        raise ValueError(
+            f"frame must be a uint8 image (BGR, 0-255); got dtype {frame.dtype} "
+            "(for a float image in [0, 1] pass (frame * 255).astype(np.uint8))"
+        )
     return frame
 
 
@@ -89,8 +81,6 @@ class BaseTracker(ABC):
     """
 
     kalman: _ConstantVelocityKalman
-
-    _angle_kalman = KalmanAngle()
 
     def __init__(
         self,
@@ -189,14 +179,15 @@ class BaseTracker(ABC):
                 raise
             self._warn_once("timestamp", f"{error}; ignoring this timestamp")
             skipped, timestamp = 0, None
-        if len(batch) == 0 and self._oriented and batch.xywhr is None and batch.source is None:
+        oriented_now = self._kind is not None and self._kind.oriented
+        if len(batch) == 0 and oriented_now and batch.xywhr is None and batch.source is None:
             batch = empty_detections(oriented=True)  # (0, 9) output, as every oriented frame
         if frame_size is not None:
             self._frame_size = frame_size
         if oriented is not None:
-            self._oriented = oriented
+            self._kind = box_kind_of(oriented)
         for _ in range(skipped):
-            self._advance(empty_detections(oriented=bool(self._oriented)), None)
+            self._advance(empty_detections(oriented=self._kind == ORIENTED), None)
         det_index, track_id = self._advance(batch, frame)
         if timestamp is not None:
             self._last_timestamp = float(timestamp)
@@ -254,7 +245,7 @@ class BaseTracker(ABC):
         self._next_id = 1
         self.frame_id = 0
         self._last_timestamp: float | None = None
-        self._oriented: bool | None = None
+        self._kind: BoxKind | None = None
         self._frame_size: tuple[int, int] | None = None
         if self.cmc is not None:
             self.cmc.reset()
@@ -263,9 +254,7 @@ class BaseTracker(ABC):
     def tracks(self) -> tuple[TrackView, ...]:
         """Snapshot of every live track (tentative, tracked and lost)."""
         t = self._table
-        boxes = self.kalman.to_xyxy(t["mean"]) if len(t) else np.empty((0, 4))
-        if self._oriented and len(t):
-            boxes = xywhr_to_xyxy(self._predicted_boxes())
+        boxes = (self._kind or AXIS_ALIGNED).hulls(self.kalman.to_xyxy(t["mean"]), t["angle"])
         return tuple(
             TrackView(
                 track_id=int(t["track_id"][i]),
@@ -291,7 +280,7 @@ class BaseTracker(ABC):
             raise ValueError(f"warp must be a finite 2x3 affine matrix; got shape {warp.shape}")
         t = self._table
         t["mean"], t["cov"] = self.kalman.apply_affine(t["mean"], t["cov"], warp)
-        if self._oriented:  # axis-aligned trackers keep their (unused) angle columns at zero
+        if self._kind is not None and self._kind.oriented:
             t["angle"][:, 0] += np.arctan2(warp[1, 0], warp[0, 0])
         self._warp_extra(warp)
 
@@ -308,7 +297,7 @@ class BaseTracker(ABC):
             "frame_id": self.frame_id,
             "next_id": self._next_id,
             "last_timestamp": self._last_timestamp,
-            "oriented": self._oriented,
+            "oriented": None if self._kind is None else self._kind.oriented,
             "tracks": self._table.state_dict(),
             "extra": copy.deepcopy(self._extra_state()),
             "cmc": copy.deepcopy(motion_state(self.cmc)),
@@ -354,7 +343,8 @@ class BaseTracker(ABC):
         self.frame_id = int(state["frame_id"])
         self._next_id = int(state["next_id"])
         self._last_timestamp = state["last_timestamp"]
-        self._oriented = state.get("oriented")
+        oriented = state.get("oriented")
+        self._kind = None if oriented is None else box_kind_of(oriented)
         size = state.get("frame_size")
         self._frame_size = None if size is None else tuple(size)
         self._load_extra_state(copy.deepcopy(state.get("extra", {})))
@@ -412,40 +402,16 @@ class BaseTracker(ABC):
         The caller records the kind once every check has passed."""
         if len(batch) == 0:
             return None
-        oriented = batch.xywhr is not None
-        if self._oriented is not None and oriented != self._oriented:
-            kinds = ("axis-aligned", "oriented")
+        kind = box_kind_of(batch.xywhr is not None)
+        if self._kind is not None and kind != self._kind:
             raise ValueError(
-                f"detections are {kinds[oriented]} boxes but this tracker has been tracking "
-                f"{kinds[self._oriented]} boxes; call reset() before switching"
+                f"detections are {kind.name} boxes but this tracker has been tracking "
+                f"{self._kind.name} boxes; call reset() before switching"
             )
-        return oriented
-
-    def _detection_boxes(self, detections: DetectionArrays) -> np.ndarray:
-        """Detection boxes in the tracker's box kind: ``xyxy`` (N, 4) or ``xywhr`` (N, 5)."""
-        if not self._oriented:
-            return detections.xyxy
-        return detections.xywhr if detections.xywhr is not None else np.empty((0, 5))
-
-    def _class_gate(
-        self,
-        cost: np.ndarray,
-        track_rows: np.ndarray,
-        detections: DetectionArrays,
-        det_rows: np.ndarray,
-        fill: float = np.inf,
-    ) -> np.ndarray:
-        """``cost`` with cross-class pairs forbidden when ``class_aware``; unchanged otherwise."""
-        if not self.class_aware:
-            return cost
-        t = self._table
-        return gate_classes(cost, t["class_id"][track_rows], detections.class_id[det_rows], fill)
+        return kind.oriented
 
     def _advance(self, batch: DetectionArrays, frame: np.ndarray | None):
         self.frame_id += 1
-        if self._oriented:
-            t = self._table
-            t["angle"], t["angle_cov"] = self._angle_kalman.predict(t["angle"], t["angle_cov"])
         if self.cmc is not None:
             if not getattr(self.cmc, "needs_frame", True):
                 # Box-based estimators (BoxMotion) run without pixels: they get the scores, to
@@ -469,11 +435,8 @@ class BaseTracker(ABC):
         if len(rows) == 0:
             return np.empty((0, 4))
         xyxy = self.kalman.to_xyxy(self.kalman.predict_mean(t["mean"][rows]))
-        if not self._oriented:
-            return xyxy
         # Oriented tracks: the hull of the rotated box, as detections' ``xyxy`` holds.
-        angle = normalize_angle(t["angle"][rows, 0])
-        return xywhr_to_xyxy(np.column_stack([xyxy_to_xywh(xyxy), angle]))
+        return (self._kind or AXIS_ALIGNED).hulls(xyxy, t["angle"][rows])
 
     def _frames_skipped(self, timestamp: float | None) -> int:
         if timestamp is None:
@@ -494,124 +457,33 @@ class BaseTracker(ABC):
         """Upper bound on simulated missed frames; past it every track is gone anyway."""
         return 10_000
 
-    def _confirm(self, rows: np.ndarray) -> None:
-        """Mark tracks as tracked, giving ids (in row order) to those confirmed for the first time.
-
-        Ids are handed out at confirmation, not creation, so reported ids have no gaps from
-        tentative tracks that never made it.
-        """
-        t = self._table
-        t["state"][rows] = TRACKED
-        fresh = rows[t["track_id"][rows] < 0]
-        t["track_id"][fresh] = np.arange(self._next_id, self._next_id + len(fresh))
-        self._next_id += len(fresh)
-
-    def _new_tracks(
-        self, detections: DetectionArrays, rows: np.ndarray, **extra: np.ndarray
-    ) -> np.ndarray:
-        """Start one tentative track (id -1) per detection row; returns the new table indices."""
-        n = len(rows)
-        if n == 0:
-            return np.arange(len(self._table), len(self._table))
-        measurement, angle = self._measure(detections, rows)
-        mean, cov = self.kalman.initiate(measurement)
-        if self._oriented:
-            angle, angle_cov = self._angle_kalman.initiate(angle)
-        else:
-            angle, angle_cov = np.zeros((n, 2)), np.zeros((n, 2, 2))
-        return self._table.append(
-            track_id=np.full(n, -1),
-            state=np.full(n, TENTATIVE),
-            mean=mean,
-            cov=cov,
-            score=detections.confidence[rows],
-            class_id=detections.class_id[rows],
-            start_frame=np.full(n, self.frame_id),
-            last_frame=np.full(n, self.frame_id),
-            hits=np.ones(n),
-            det_index=rows,
-            angle=angle,
-            angle_cov=angle_cov,
-            **extra,
-        )
-
-    def _correct(self, track_rows: np.ndarray, detections: DetectionArrays, det_rows: np.ndarray):
-        """Kalman-update matched tracks with their detections and refresh bookkeeping."""
-        if len(track_rows) == 0:
-            return
-        t = self._table
-        measurement, angle = self._measure(detections, det_rows, track_rows)
-        mean, cov = self.kalman.update(t["mean"][track_rows], t["cov"][track_rows], measurement)
-        if self._oriented:
-            t["angle"][track_rows], t["angle_cov"][track_rows] = self._angle_kalman.update(
-                t["angle"][track_rows], t["angle_cov"][track_rows], angle
-            )
-        t["mean"][track_rows] = mean
-        t["cov"][track_rows] = cov
-        t["score"][track_rows] = detections.confidence[det_rows]
-        t["last_frame"][track_rows] = self.frame_id
-        t["hits"][track_rows] += 1
-        t["det_index"][track_rows] = det_rows
-
-    def _run_compiled_step(
+    def _run_step(
         self,
         step: Any,
         detections: DetectionArrays,
         *parameters: Any,
         extra_columns: tuple[str, ...] = (),
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Run a compiled frame step (:mod:`keeptrack.trackers.byte_kernel`) on the track table.
+        """Run the tracker's compiled frame step on the track table.
 
-        ``step(columns, n, xyxy, confidence, class_id, frame_id, next_id, *parameters)`` updates
-        the columns' storage in place (there is room for one new track per detection) and
-        returns ``(n, next_id, det_index, track_id)``. ``columns`` holds ``TRACK_COLUMNS``
-        followed by the tracker's ``extra_columns``, if it names any. Parameters must be plain
-        ``float`` / ``int`` / ``bool``: another argument type would compile the step again.
+        ``step(columns, n, det, frame_id, next_id, oriented, *parameters)`` gets the columns'
+        whole storage (``SHARED_COLUMNS`` then ``extra_columns``, with room for one new track
+        per detection), the number of live rows and the detection matrix of
+        :mod:`keeptrack.stages.boxes`; it updates the columns in place and returns ``(n,
+        next_id, det_index, track_id)``. Parameters must be plain ``float`` / ``int`` /
+        ``bool`` or arrays: another argument type would compile the step again.
         """
         t = self._table
         t.reserve(len(detections))
+        kind = self._kind or AXIS_ALIGNED
         n, self._next_id, det_index, track_id = step(
-            tuple(t.storage[name] for name in TRACK_COLUMNS + extra_columns),
+            t.step_columns(SHARED_COLUMNS + extra_columns),
             len(t),
-            np.ascontiguousarray(detections.xyxy),
-            np.ascontiguousarray(detections.confidence),
-            np.ascontiguousarray(detections.class_id),
+            kind.detection_matrix(detections),
             self.frame_id,
             self._next_id,
+            kind.oriented,
             *parameters,
         )
         t.set_length(n)
         return det_index, track_id
-
-    def _matched_now(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(det_index, track_id)`` of the given track rows, the tracker's output."""
-        t = self._table
-        return t["det_index"][rows], t["track_id"][rows]
-
-    def _measure(
-        self,
-        detections: DetectionArrays,
-        det_rows: np.ndarray,
-        track_rows: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Box-filter measurements and angles of detections ``det_rows``.
-
-        Oriented boxes enter the box filter as the axis-aligned box of their own frame; when
-        they update existing tracks they are first re-expressed near each track's angle (see
-        :func:`~keeptrack.geometry.align_xywhr`).
-        """
-        if not self._oriented:
-            xyxy = detections.xyxy[det_rows]
-            return self.kalman.to_measurement(xyxy), np.zeros(len(xyxy))
-        boxes = detections.xywhr[det_rows]
-        if track_rows is not None:
-            boxes = align_xywhr(boxes, self._table["angle"][track_rows, 0])
-        return self.kalman.to_measurement(xywh_to_xyxy(boxes[:, :4])), boxes[:, 4]
-
-    def _predicted_boxes(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """Current track boxes in the tracker's box kind (``xyxy``, or ``xywhr`` when oriented)."""
-        xyxy = self.kalman.to_xyxy(self._table["mean"][rows])
-        if not self._oriented:
-            return xyxy
-        angle = normalize_angle(self._table["angle"][rows, 0])
-        return np.column_stack([xyxy_to_xywh(xyxy), angle])

@@ -54,15 +54,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYWH
-from keeptrack.trackers.byte_kernel import XYWH
 from keeptrack.trackers.bytetrack import ByteTrackTracker
-from keeptrack.trackers.tracks import TrackState
-
-_LOST = int(TrackState.LOST)
 
 
 class BoTSORTTracker(ByteTrackTracker):
@@ -150,12 +144,3 @@ class BoTSORTTracker(ByteTrackTracker):
         # nothing depends on that coincidence.
         self.kalman = KalmanXYWH()
         self.reset()
-
-    _kernel_model = XYWH
-
-    def _predict_pool(self, pool: np.ndarray) -> None:
-        """Predict tracked and lost tracks; lost ones keep their width and height fixed."""
-        t = self._table
-        mean = t["mean"][pool]
-        mean[t["state"][pool] == _LOST, 6:8] = 0.0
-        t["mean"][pool], t["cov"][pool] = self.kalman.predict(mean, t["cov"][pool])

@@ -45,18 +45,27 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from keeptrack.appearance.features import check_embeddings, check_model, detection_features
 from keeptrack.appearance.gallery import appearance_distance, ema_update
 from keeptrack.appearance.reid import ReidMemory
-from keeptrack.association import fuse_score as fuse_detection_score
-from keeptrack.association import linear_assignment
+from keeptrack.association.assignment import assign
 from keeptrack.detections import DetectionArrays
-from keeptrack.geometry import pairwise_iou
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYAH
+from keeptrack.stages.boxes import SCORE, XYWH, detection_boxes, iou_matrix, track_boxes
+from keeptrack.stages.costs import NO_APPEARANCE, pair_costs
+from keeptrack.stages.kalman import correct, predict_tracks
+from keeptrack.stages.lifecycle import (
+    compact,
+    confirm,
+    duplicates,
+    reported,
+    start_tracks,
+    unmatched,
+)
 from keeptrack.trackers.base import BaseTracker, frames_from_buffer
-from keeptrack.trackers.byte_kernel import DUPLICATE_IOU, XYAH, byte_step
 from keeptrack.trackers.tracks import LOST, TENTATIVE, TRACKED
 from keeptrack.validation import check_range
 
@@ -284,134 +293,37 @@ class ByteTrackTracker(BaseTracker):
             return {}
         return {"feature": ((self.feature_extractor.dim,), np.float32)}
 
-    def _with_appearance(
-        self, cost: np.ndarray, iou: np.ndarray, pool: np.ndarray, high: np.ndarray
-    ) -> np.ndarray:
-        """BoT-SORT fusion: appearance may lower the cost only for close, similar pairs."""
-        tracks, dets = self._table["feature"][pool], self._det_features[high]
-        appearance = appearance_distance(tracks, dets) / 2.0
-        unusable = (appearance > self.appearance_threshold) | (iou < self.proximity_iou_threshold)
-        unusable |= ~np.any(tracks, axis=1)[:, None] | ~np.any(dets, axis=1)[None, :]
-        appearance[unusable] = 1.0
-        return np.minimum(cost, appearance)
-
-    def _update_features(self, rows: np.ndarray, det_rows: np.ndarray) -> None:
-        feats = self._det_features[det_rows]
-        seen = np.any(feats, axis=1)
-        rows, feats = rows[seen], feats[seen]
-        t = self._table
-        t["feature"][rows] = ema_update(t["feature"][rows], feats, self.feature_momentum)
-
-    def _feature_columns(self, det_rows: np.ndarray) -> dict[str, np.ndarray]:
+    def _appearance(self) -> np.ndarray:
+        """BoT-SORT's appearance distance (cosine / 2) of every track to every detection, 1
+        (never usable) where either side has no feature; an empty matrix without a model."""
         if self.feature_extractor is None:
-            return {}
-        return {"feature": self._det_features[det_rows]}
+            return NO_APPEARANCE
+        tracks, dets = self._table["feature"], self._det_features
+        appearance = appearance_distance(tracks, dets) / 2.0
+        appearance[~np.any(tracks, axis=1)] = 1.0
+        appearance[:, ~np.any(dets, axis=1)] = 1.0
+        return np.ascontiguousarray(appearance, dtype=np.float64)
 
-    def _fused_cost(self, iou: np.ndarray, detections: DetectionArrays, rows: np.ndarray):
-        """IoU distance of the first and unconfirmed associations, fused with detection score."""
-        cost = 1.0 - iou
-        return fuse_detection_score(cost, detections.confidence[rows]) if self.fuse_score else cost
-
-    def _predict_pool(self, pool: np.ndarray) -> None:
-        t = self._table
-        mean = t["mean"][pool]
-        mean[t["state"][pool] == LOST, 7] = 0.0
-        t["mean"][pool], t["cov"][pool] = self.kalman.predict(mean, t["cov"][pool])
-
-    #: Motion model of the compiled step (:mod:`keeptrack.trackers.byte_kernel`).
-    _kernel_model = XYAH
-    #: Whether frames without oriented boxes or appearance run as one compiled call; the
-    #: step below is the same algorithm and serves everything else (tests switch this off to
-    #: compare the two).
-    _use_kernel = True
+    def _update_features(self) -> None:
+        """After the step: new tracks take their box's feature, matched ones blend it in
+        (EMA, ``feature_momentum``); boxes that were not embedded change nothing."""
+        t, frame = self._table, self.frame_id
+        rows = np.flatnonzero(t["last_frame"] == frame)
+        feats = self._det_features[t["det_index"][rows]]
+        born = t["start_frame"][rows] == frame
+        t["feature"][rows[born]] = feats[born]
+        old = ~born & np.any(feats, axis=1)
+        t["feature"][rows[old]] = ema_update(
+            t["feature"][rows[old]], feats[old], self.feature_momentum
+        )
 
     def _step(self, detections: DetectionArrays, frame: np.ndarray | None):
-        if self._use_kernel and not self._oriented and self.feature_extractor is None:
-            return self._compiled_step(detections)
-        t = self._table
-        scores = detections.confidence
-        candidates = np.flatnonzero(scores > self.low_conf_det_threshold)
-        state = t["state"]
-        pool = np.flatnonzero(state != TENTATIVE)
-        tentative = np.flatnonzero(state == TENTATIVE)
-        self._predict_pool(pool)
-        # One IoU matrix (all tracks x all usable boxes) serves all three associations.
-        iou = pairwise_iou(self._predicted_boxes(), self._detection_boxes(detections)[candidates])
-        is_high = self._high_boxes(scores[candidates], iou[pool])
-        high_c = np.flatnonzero(is_high)
-        low_c = np.flatnonzero(~is_high & (scores[candidates] < self.high_conf_det_threshold))
-        high, low = candidates[high_c], candidates[low_c]
-
-        first = self._fused_cost(iou[np.ix_(pool, high_c)], detections, high)
-        if self.feature_extractor is not None:
-            first = self._with_appearance(first, iou[np.ix_(pool, high_c)], pool, high)
-        first = self._class_gate(first, pool, detections, high)
-        m1, pool_left, high_left = linear_assignment(first, 1.0 - self.minimum_iou_threshold)
-
-        remaining = pool[pool_left]
-        remaining = remaining[state[remaining] == TRACKED]
-        second = self._class_gate(1.0 - iou[np.ix_(remaining, low_c)], remaining, detections, low)
-        m2, remaining_left, _ = linear_assignment(second, 1.0 - self.second_iou_threshold)
-
-        high_rest = high[high_left]
-        third = self._fused_cost(iou[np.ix_(tentative, high_c[high_left])], detections, high_rest)
-        third = self._class_gate(third, tentative, detections, high_rest)
-        m3, tentative_left, new_left = linear_assignment(
-            third, 1.0 - self.unconfirmed_iou_threshold
-        )
-
-        matched_pool = np.concatenate([pool[m1[:, 0]], remaining[m2[:, 0]]])
-        matched_tentative = tentative[m3[:, 0]]
-        self._correct(
-            np.concatenate([matched_pool, matched_tentative]),
-            detections,
-            np.concatenate([high[m1[:, 1]], low[m2[:, 1]], high_rest[m3[:, 1]]]),
-        )
-        if self.feature_extractor is not None:
-            self._update_features(
-                np.concatenate([pool[m1[:, 0]], matched_tentative]),
-                np.concatenate([high[m1[:, 1]], high_rest[m3[:, 1]]]),
-            )
-        self._confirm(matched_pool)
-        self._confirm(
-            matched_tentative[t["hits"][matched_tentative] >= self.minimum_consecutive_frames]
-        )
-        state[remaining[remaining_left]] = LOST
-
-        removed = np.zeros(len(t), dtype=bool)
-        removed[tentative[tentative_left]] = True
-        removed |= (state == LOST) & (self.frame_id - t["last_frame"] > self.max_time_lost)
-        t.keep(~removed)
-
-        spawn = high_rest[new_left]
-        spawn = spawn[scores[spawn] >= self.track_activation_threshold]
-        new_rows = self._new_tracks(detections, spawn, **self._feature_columns(spawn))
-        if self.frame_id == 1 or self.minimum_consecutive_frames <= 1:
-            self._confirm(new_rows)
-        if self.feature_extractor is not None:
-            self._reidentify()
-
-        self._remove_duplicates()
-        reported = np.flatnonzero((t["state"] == TRACKED) & (t["last_frame"] == self.frame_id))
-        return self._matched_now(reported)
-
-    def _high_boxes(self, scores: np.ndarray, pool_iou: np.ndarray) -> np.ndarray:
-        """Which candidate boxes go to the first association: high scores, and promoted ones."""
-        high = scores > self.high_conf_det_threshold
-        if self.promote_iou_threshold is None or pool_iou.size == 0:
-            return high
-        overlap = pool_iou.max(axis=0)
-        return high | (
-            (scores >= self.promote_score_threshold) & (overlap > self.promote_iou_threshold)
-        )
-
-    def _compiled_step(self, detections: DetectionArrays) -> tuple[np.ndarray, np.ndarray]:
-        return self._run_compiled_step(
+        with_features = self.feature_extractor is not None
+        out = self._run_step(
             byte_step,
             detections,
-            self._kernel_model,
-            self.kalman.std_weight_position,
-            self.kalman.std_weight_velocity,
+            self.kalman.model,
+            self.kalman.noise_parameters(),
             float(self.low_conf_det_threshold),
             float(self.high_conf_det_threshold),
             float(self.track_activation_threshold),
@@ -424,27 +336,151 @@ class ByteTrackTracker(BaseTracker):
             bool(self.class_aware),
             int(self.minimum_consecutive_frames),
             int(self.max_time_lost),
+            self._appearance(),
+            float(self.appearance_threshold),
+            float(self.proximity_iou_threshold),
+            not with_features or self.reid_threshold == 0,
+            extra_columns=("feature",) if with_features else (),
         )
+        if not with_features:
+            return out
+        self._update_features()
+        if self.reid_threshold > 0:
+            self._reidentify()
+            t = self._table
+            boxes = self._kind.hulls(self.kalman.to_xyxy(t["mean"]), t["angle"])
+            keep = ~duplicates(t["state"], boxes, t["last_frame"] - t["start_frame"])
+            t.keep(keep)
+        rows = reported(
+            self._table["state"], self._table["last_frame"], len(self._table), self.frame_id
+        )
+        return self._table["det_index"][rows], self._table["track_id"][rows]
 
-    def _remove_duplicates(self) -> None:
-        """Drop the younger of a tracked/lost pair that overlap almost completely.
 
-        A lost track and a new track on the same object would otherwise coexist; the reference
-        keeps whichever has been alive longer (ties go to the lost track).
-        """
-        t = self._table
-        state = t["state"]
-        active = np.flatnonzero(state != LOST)
-        lost = np.flatnonzero(state == LOST)
-        if len(active) == 0 or len(lost) == 0:
-            return
-        boxes = self._predicted_boxes()
-        pairs = np.argwhere(pairwise_iou(boxes[active], boxes[lost]) > DUPLICATE_IOU)
-        if len(pairs) == 0:
-            return
-        duration = t["last_frame"] - t["start_frame"]
-        a, b = active[pairs[:, 0]], lost[pairs[:, 1]]
-        drop = np.where(duration[a] > duration[b], b, a)
-        keep = np.ones(len(t), dtype=bool)
-        keep[drop] = False
-        t.keep(keep)
+@njit(cache=True)
+def high_boxes(scores, iou, pool, high_threshold, promote_iou, promote_score):
+    """Candidates for the first association: high scores, and boxes promoted by overlapping a
+    tracked or lost track's prediction with IoU above ``promote_iou``."""
+    high = scores > high_threshold
+    for c in range(len(scores)):
+        if high[c] or scores[c] < promote_score:
+            continue
+        for r in pool:
+            if iou[r, c] > promote_iou:
+                high[c] = True
+                break
+    return high
+
+
+@njit(cache=True)
+def byte_step(
+    columns,
+    n,
+    det,
+    frame_id,
+    next_id,
+    oriented,
+    model,
+    noise,
+    low_threshold,
+    high_threshold,
+    activation_threshold,
+    first_limit,
+    second_limit,
+    third_limit,
+    promote_iou,
+    promote_score,
+    fuse,
+    class_aware,
+    minimum_consecutive_frames,
+    max_time_lost,
+    appearance,
+    appearance_threshold,
+    proximity_iou,
+    remove_duplicates,
+):
+    """One BYTE frame, in place (arguments as :meth:`BaseTracker._run_step` passes them;
+    association limits are costs, ``1 - IoU threshold``; ``promote_iou`` is ``inf`` when
+    promotion is off; ``appearance`` is tracks x detections or empty)."""
+    track_id, state, mean, cov, _, class_id, start_frame, last_frame, hits = columns[:9]
+    angle, angle_cov = columns[10], columns[11]
+    live = state[:n]
+    candidates = np.flatnonzero(det[:, SCORE] > low_threshold)
+    cand_score = det[candidates, SCORE]
+    pool = np.flatnonzero(live != TENTATIVE)
+    tentative = np.flatnonzero(live == TENTATIVE)
+
+    # 1. Predict tracked and lost tracks; lost ones keep their size fixed.
+    for r in pool:
+        if state[r] == LOST:
+            mean[r, 7] = 0.0
+            if model == XYWH:
+                mean[r, 6] = 0.0
+    predict_tracks(mean, cov, angle, angle_cov, pool, model, noise, oriented)
+
+    # 2. Split the boxes into high (promoted ones included) and low; one IoU matrix (all
+    # tracks x usable boxes) serves all three associations.
+    iou = iou_matrix(
+        track_boxes(mean, angle, n, model, oriented), detection_boxes(det, candidates, oriented)
+    )
+    is_high = high_boxes(cand_score, iou, pool, high_threshold, promote_iou, promote_score)
+    high_c = np.flatnonzero(is_high)
+    low_c = np.flatnonzero(~is_high & (cand_score < high_threshold))
+    high, low = candidates[high_c], candidates[low_c]
+
+    # 3. First association: high boxes x tracked and lost tracks, score-fused IoU (+ appearance).
+    first = pair_costs(
+        iou,
+        pool,
+        high_c,
+        det,
+        high,
+        fuse,
+        class_aware,
+        class_id,
+        appearance,
+        appearance_threshold,
+        proximity_iou,
+    )
+    m1 = assign(first, first_limit)
+    # 4. Second association: still-unmatched tracked tracks x low boxes, plain IoU.
+    remaining = pool[(m1 < 0) & (state[pool] == TRACKED)]
+    second = pair_costs(iou, remaining, low_c, det, low, False, class_aware, class_id)
+    m2 = assign(second, second_limit)
+    # 5. Tentative tracks x the high boxes left.
+    high_free = unmatched(m1, len(high_c))
+    high_rest_c, high_rest = high_c[high_free], high[high_free]
+    third = pair_costs(iou, tentative, high_rest_c, det, high_rest, fuse, class_aware, class_id)
+    m3 = assign(third, third_limit)
+
+    matched_pool = np.concatenate((pool[m1 >= 0], remaining[m2 >= 0]))
+    matched_tentative = tentative[m3 >= 0]
+    rows = np.concatenate((matched_pool, matched_tentative))
+    dets = np.concatenate((high[m1[m1 >= 0]], low[m2[m2 >= 0]], high_rest[m3[m3 >= 0]]))
+    correct(columns, rows, dets, det, model, noise, frame_id, oriented)
+    next_id = confirm(matched_pool, state, track_id, next_id)
+    confirmed = matched_tentative[hits[matched_tentative] >= minimum_consecutive_frames]
+    next_id = confirm(confirmed, state, track_id, next_id)
+    for r in remaining[m2 < 0]:
+        state[r] = LOST
+
+    # 6. Remove unmatched tentative tracks and expired lost ones, then start tracks from the
+    # high boxes left that score enough.
+    removed = (state[:n] == LOST) & (frame_id - last_frame[:n] > max_time_lost)
+    removed[tentative[m3 < 0]] = True
+    spawn = high_rest[unmatched(m3, len(high_rest))]
+    spawn = spawn[det[spawn, SCORE] >= activation_threshold]
+    size = compact(columns, removed)
+    start_tracks(columns, size, spawn, det, model, noise, frame_id)
+    if frame_id == 1 or minimum_consecutive_frames <= 1:
+        next_id = confirm(np.arange(size, size + len(spawn)), state, track_id, next_id)
+    size += len(spawn)
+
+    # 7. Of a tracked/lost pair on one object, keep the longer-lived track (after re-ID, when
+    # the tracker re-identifies).
+    if remove_duplicates:
+        duration = last_frame[:size] - start_frame[:size]
+        boxes = track_boxes(mean, angle, size, model, oriented)
+        size = compact(columns, duplicates(state[:size], boxes, duration))
+    out = reported(state, last_frame, size, frame_id)
+    return size, next_id, columns[9][out], track_id[out]

@@ -51,16 +51,22 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from keeptrack.appearance._lazy import check_installed
 from keeptrack.appearance.features import check_embeddings, check_model, detection_features
 from keeptrack.appearance.gallery import METRICS, FeatureGallery
-from keeptrack.association import iou_distance, linear_assignment
+from keeptrack.association.assignment import assign
 from keeptrack.detections import DetectionArrays
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import CHI2_95, KalmanXYAH
+from keeptrack.stages.boxes import CLASS, SCORE, XYAH, detection_boxes, iou_matrix, track_boxes
+from keeptrack.stages.boxes import measurements as box_measurements
+from keeptrack.stages.costs import pair_costs
+from keeptrack.stages.kalman import correct, measurement_noise, predict_tracks
+from keeptrack.stages.lifecycle import compact, confirm, reported, start_tracks, unmatched
 from keeptrack.trackers.base import BaseTracker, frames_from_buffer
-from keeptrack.trackers.tracks import TrackState
+from keeptrack.trackers.tracks import LOST, TENTATIVE
 from keeptrack.validation import check_range
 
 #: ``reid_model`` value for a tracker that is always given ``embeddings=`` (needs no model).
@@ -175,11 +181,6 @@ class DeepSORTTracker(BaseTracker):
             ValueError: On malformed input (named), before any state changes.
         """
         batch = self._read_detections(detections, box_format, on_invalid)
-        if batch.xywhr is not None and len(batch):
-            raise ValueError(
-                "detections are oriented boxes; DeepSORTTracker tracks axis-aligned boxes only "
-                "(SORT, ByteTrack, OC-SORT and BoT-SORT track oriented ones)"
-            )
         if embeddings is not None:
             features = check_embeddings(embeddings, batch.input_count, self._feature_dim)
             features = batch.take(features)
@@ -238,90 +239,171 @@ class DeepSORTTracker(BaseTracker):
         features = self._features
         if features is None or len(features) != len(detections):  # a frame skipped by timestamp
             features = np.zeros((len(detections), self._feature_dim or 1), dtype=np.float32)
-        t["mean"], t["cov"] = self.kalman.predict(t["mean"], t["cov"])
-        since = self.frame_id - t["last_frame"]
-        tentative = t["state"] == TrackState.TENTATIVE
-
-        confirmed = np.flatnonzero(~tentative)
-        matches, unmatched = self._matching_cascade(
-            confirmed, since[confirmed], detections, features
-        )
-        matched = np.zeros(len(t), dtype=bool)
-        matched[matches[:, 0]] = True
-        candidates = np.flatnonzero(~matched & (tentative | (since == 1)))
-        iou_cost = self._class_gate(
-            iou_distance(self._predicted_boxes(candidates), detections.xyxy[unmatched]),
-            candidates,
+        appearance = self._gallery.distance(t["key"], features, self.distance_metric)
+        out = self._run_step(
+            deepsort_step,
             detections,
-            unmatched,
+            self.kalman.noise_parameters(),
+            appearance,
+            float(self.appearance_threshold),
+            float(self.appearance_weight),
+            float(self._gate),
+            bool(self.gating_only_position),
+            float(1.0 - self.minimum_iou_threshold),
+            float(self.track_activation_threshold),
+            bool(self.class_aware),
+            int(self.minimum_consecutive_frames),
+            int(self.max_age),
+            extra_columns=("key",),
         )
-        m2, _, left = linear_assignment(iou_cost, 1.0 - self.minimum_iou_threshold)
-        iou_matches = np.stack([candidates[m2[:, 0]], unmatched[m2[:, 1]]], axis=1)
-        matches = np.concatenate([matches, iou_matches])
-        unmatched = unmatched[left]
+        # Feature galleries follow the step: new tracks get keys, matched tracks their box's
+        # feature, deleted tracks are forgotten.
+        key = t["key"]
+        born = np.flatnonzero(key < 0)
+        key[born] = np.arange(self._next_key, self._next_key + len(born))
+        self._next_key += len(born)
+        now = np.flatnonzero(t["last_frame"] == self.frame_id)
+        self._gallery.add(key[now], features[t["det_index"][now]])
+        self._gallery.keep(key)
+        return out
 
-        track_rows, det_rows = matches[:, 0], matches[:, 1]
-        self._correct(track_rows, detections, det_rows)
-        self._gallery.add(t["key"][track_rows], features[det_rows])
-        hits_ok = t["hits"][track_rows] >= self.minimum_consecutive_frames
-        self._confirm(track_rows[~tentative[track_rows] | hits_ok])
 
-        matched_now = t["last_frame"] == self.frame_id
-        t["state"][~matched_now & ~tentative] = TrackState.LOST
-        alive = matched_now | (~tentative & (self.frame_id - t["last_frame"] <= self.max_age))
-        t.keep(alive)
+@njit(cache=True)
+def mahalanobis(mean, cov, rows, measurement, noise, dims):
+    """Squared Mahalanobis distance ``(len(rows), k)`` of measurements ``(k, 4)`` to tracks
+    ``rows``, on the first ``dims`` measurement components (DeepSORT's gating distance)."""
+    std = measurement_noise(mean, rows, XYAH, noise)
+    out = np.empty((len(rows), len(measurement)))
+    s = np.empty((dims, dims))
+    z = np.empty(dims)
+    for a in range(len(rows)):
+        r = rows[a]
+        for i in range(dims):
+            for j in range(dims):
+                s[i, j] = cov[r, i, j]
+            s[i, i] += std[a, i] * std[a, i]
+        lower = np.linalg.cholesky(s)
+        for b in range(len(measurement)):
+            total = 0.0
+            for i in range(dims):  # forward substitution: lower @ z = measurement - mean
+                value = measurement[b, i] - mean[r, i]
+                for j in range(i):
+                    value -= lower[i, j] * z[j]
+                z[i] = value / lower[i, i]
+                total += z[i] * z[i]
+            out[a, b] = total
+    return out
 
-        spawn = unmatched[detections.confidence[unmatched] >= self.track_activation_threshold]
-        keys = np.arange(self._next_key, self._next_key + len(spawn))
-        self._next_key += len(spawn)
-        new_rows = self._new_tracks(detections, spawn, key=keys)
-        self._gallery.add(keys, features[spawn])
-        if self.minimum_consecutive_frames <= 1:
-            self._confirm(new_rows)
-        self._gallery.keep(t["key"])
-        reported = (t["state"] == TrackState.TRACKED) & (t["last_frame"] == self.frame_id)
-        return self._matched_now(np.flatnonzero(reported))
 
-    def _matching_cascade(
-        self,
-        rows: np.ndarray,
-        since: np.ndarray,
-        detections: DetectionArrays,
-        features: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Match confirmed tracks level by level of time since update (1 first).
+@njit(cache=True)
+def cascade_costs(rows, det, appearance, maha, weight, threshold, gate, class_aware, track_class):
+    """The cascade's cost: ``weight * appearance + (1 - weight) * mahalanobis / gate``, with
+    pairs beyond either gate (or across classes) ``inf``."""
+    cost = np.empty(maha.shape)
+    for a in range(len(rows)):
+        for b in range(len(det)):
+            d = appearance[rows[a], b]
+            value = weight * d + (1 - weight) * maha[a, b] / gate
+            if d > threshold or maha[a, b] > gate:
+                value = np.inf
+            if class_aware and track_class[rows[a]] != det[b, CLASS]:
+                value = np.inf
+            cost[a, b] = value
+    return cost
 
-        Returns:
-            ``(matches, unmatched_detections)``: ``(K, 2)`` ``[table_row, det_row]`` pairs.
-        """
-        unmatched = np.arange(len(detections))
-        if len(rows) == 0 or len(unmatched) == 0:
-            return np.empty((0, 2), dtype=np.intp), unmatched
-        cost = self._cascade_cost(rows, detections, features)
-        limit = self.appearance_weight * self.appearance_threshold + (1 - self.appearance_weight)
-        found = []
-        for level in np.unique(since):
-            if len(unmatched) == 0:
-                break
-            level_rows = np.flatnonzero(since == level)
-            m, _, left = linear_assignment(cost[np.ix_(level_rows, unmatched)], limit)
-            found.append(np.stack([rows[level_rows[m[:, 0]]], unmatched[m[:, 1]]], axis=1))
-            unmatched = unmatched[left]
-        return np.concatenate(found).astype(np.intp), unmatched
 
-    def _cascade_cost(
-        self, rows: np.ndarray, detections: DetectionArrays, features: np.ndarray
-    ) -> np.ndarray:
-        """Appearance (and optionally Mahalanobis) cost with both gates applied as ``inf``."""
-        t = self._table
-        appearance = self._gallery.distance(t["key"][rows], features, self.distance_metric)
-        mahalanobis = self.kalman.gating_distance(
-            t["mean"][rows],
-            t["cov"][rows],
-            self.kalman.to_measurement(detections.xyxy),
-            only_position=self.gating_only_position,
-        )
-        w = self.appearance_weight
-        cost = w * appearance + (1 - w) * mahalanobis / self._gate
-        cost[(appearance > self.appearance_threshold) | (mahalanobis > self._gate)] = np.inf
-        return self._class_gate(cost, rows, detections, np.arange(len(detections)))
+@njit(cache=True)
+def deepsort_step(
+    columns,
+    n,
+    det,
+    frame_id,
+    next_id,
+    oriented,
+    noise,
+    appearance,
+    appearance_threshold,
+    appearance_weight,
+    gate,
+    only_position,
+    iou_limit,
+    activation_threshold,
+    class_aware,
+    minimum_consecutive_frames,
+    max_age,
+):
+    """One DeepSORT frame, in place (arguments as :meth:`BaseTracker._run_step` passes them;
+    ``appearance`` is the gallery distance of every track to every detection, ``gate`` the
+    chi-square gate and ``iou_limit`` ``1 - minimum_iou_threshold``). New tracks get key -1."""
+    track_id, state, mean, cov, _, class_id, _, last_frame, hits = columns[:9]
+    angle, angle_cov, key = columns[10], columns[11], columns[12]
+    rows = np.arange(n)
+    predict_tracks(mean, cov, angle, angle_cov, rows, XYAH, noise, oriented)
+    since = frame_id - last_frame[:n]
+    tentative = state[:n] == TENTATIVE
+
+    # 1. Matching cascade: confirmed tracks, most recently seen first, on appearance gated by
+    # the Mahalanobis distance.
+    confirmed = np.flatnonzero(~tentative)
+    maha = mahalanobis(
+        mean, cov, confirmed, box_measurements(det, XYAH), noise, 2 if only_position else 4
+    )
+    cost = cascade_costs(
+        confirmed,
+        det,
+        appearance,
+        maha,
+        appearance_weight,
+        appearance_threshold,
+        gate,
+        class_aware,
+        class_id,
+    )
+    limit = appearance_weight * appearance_threshold + (1 - appearance_weight)
+    free = np.arange(len(det))
+    match_rows, match_dets = rows[:0], free[:0]
+    for level in np.unique(since[confirmed]):
+        if len(free) == 0:
+            break
+        level_rows = np.flatnonzero(since[confirmed] == level)
+        m = assign(cost[level_rows][:, free], limit)
+        match_rows = np.concatenate((match_rows, confirmed[level_rows[m >= 0]]))
+        match_dets = np.concatenate((match_dets, free[m[m >= 0]]))
+        free = free[unmatched(m, len(free))]
+
+    # 2. IoU matching of tentative tracks and tracks missed for one frame.
+    taken = np.zeros(n, np.bool_)
+    taken[match_rows] = True
+    candidates = np.flatnonzero(~taken & (tentative | (since == 1)))
+    iou = iou_matrix(
+        track_boxes(mean, angle, n, XYAH, oriented), detection_boxes(det, free, oriented)
+    )
+    m2 = assign(
+        pair_costs(iou, candidates, np.arange(len(free)), det, free, False, class_aware, class_id),
+        iou_limit,
+    )
+    match_rows = np.concatenate((match_rows, candidates[m2 >= 0]))
+    match_dets = np.concatenate((match_dets, free[m2[m2 >= 0]]))
+    free = free[unmatched(m2, len(free))]
+
+    # 3. Correct, confirm after n_init hits, lose the rest; delete tentative tracks that
+    # missed and confirmed ones unseen for more than max_age frames.
+    correct(columns, match_rows, match_dets, det, XYAH, noise, frame_id, oriented)
+    ready = ~tentative[match_rows] | (hits[match_rows] >= minimum_consecutive_frames)
+    next_id = confirm(match_rows[ready], state, track_id, next_id)
+    matched_now = last_frame[:n] == frame_id
+    for r in range(n):
+        if not matched_now[r] and not tentative[r]:
+            state[r] = LOST
+    alive = matched_now | (~tentative & (frame_id - last_frame[:n] <= max_age))
+    size = compact(columns, ~alive)
+
+    # 4. Unmatched boxes scoring enough start tentative tracks.
+    spawn = free[det[free, SCORE] >= activation_threshold]
+    start_tracks(columns, size, spawn, det, XYAH, noise, frame_id)
+    key[size : size + len(spawn)] = -1
+    if minimum_consecutive_frames <= 1:
+        next_id = confirm(np.arange(size, size + len(spawn)), state, track_id, next_id)
+    size += len(spawn)
+    out = reported(state, last_frame, size, frame_id)
+    return size, next_id, columns[9][out], track_id[out]

@@ -46,26 +46,40 @@ code: a track that was confirmed once is reported again as soon as it is re-matc
 (the reference waits for ``min_hits`` new consecutive matches), and the birth detection counts
 as an observation, so the direction term is available one frame earlier.
 
-Axis-aligned frames run as one compiled call (:mod:`keeptrack.trackers.ocsort_kernel`); the
-NumPy ``_step`` below is the same algorithm, bit for bit, and serves oriented boxes.
+Each frame runs as one compiled call, :func:`ocsort_step`, for either box kind.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-from keeptrack.association import iou_distance, linear_assignment
-from keeptrack.association.direction import direction_consistency, unit_direction
+from keeptrack.association.assignment import assign
 from keeptrack.detections import DetectionArrays
-from keeptrack.geometry import align_xywhr, xywh_to_xyxy, xyxy_to_xywh
 from keeptrack.motion.cmc import CameraMotion
-from keeptrack.motion.kalman import KalmanXYSR
+from keeptrack.motion.kalman import KalmanXYSR, update_inplace
+from keeptrack.stages.boxes import (
+    ANGLE,
+    SCORE,
+    XYSR,
+    XYWH,
+    aligned,
+    detection_boxes,
+    iou_matrix,
+    measurements,
+    normalize_angle,
+    state_xyxy,
+    track_boxes,
+)
+from keeptrack.stages.costs import direction_bonus, pair_costs, unit_direction
+from keeptrack.stages.kalman import correct, measurement_noise, predict_tracks
+from keeptrack.stages.lifecycle import compact, confirm, start_tracks, unmatched
 from keeptrack.trackers.base import BaseTracker, frames_from_buffer
-from keeptrack.trackers.ocsort_kernel import OCSORT_COLUMNS, ocsort_step
-from keeptrack.trackers.tracks import TrackState
+from keeptrack.trackers.tracks import LOST, TENTATIVE
 from keeptrack.validation import check_range
 
-_TENTATIVE, _TRACKED, _LOST = (int(s) for s in TrackState)
+#: OC-SORT's own track columns, passed after the shared ones.
+OCSORT_COLUMNS = ("obs", "obs_mean", "obs_cov", "history", "history_frame", "direction", "streak")
 
 
 class OCSORTTracker(BaseTracker):
@@ -122,7 +136,6 @@ class OCSORTTracker(BaseTracker):
             "low_conf_det_threshold", low_conf_det_threshold, 0, self.high_conf_det_threshold
         )
         self.kalman = KalmanXYSR()
-        self._noise_std = self.kalman.constant_std()
         super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
         self.max_age = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
 
@@ -144,72 +157,12 @@ class OCSORTTracker(BaseTracker):
             "streak": ((), np.int64),
         }
 
-    # --- one frame ------------------------------------------------------------------------
-    #: Whether axis-aligned frames run as one compiled call
-    #: (:mod:`keeptrack.trackers.ocsort_kernel`); the step below is the same algorithm and
-    #: serves oriented boxes (tests switch this off to compare the two).
-    _use_kernel = True
-
     def _step(self, detections: DetectionArrays, frame: np.ndarray | None):
-        if self._use_kernel and not self._oriented:
-            return self._compiled_step(detections)
-        t = self._table
-        t["mean"], t["cov"] = self.kalman.predict(t["mean"], t["cov"])
-        scores = detections.confidence
-        high = np.flatnonzero(scores > self.high_conf_det_threshold)
-        det_boxes = self._detection_boxes(detections)
-        tracks = np.arange(len(t))
-        predicted = self._predicted_boxes()
         gate = 1.0 - self.minimum_iou_threshold
-
-        # 1. OCM: IoU plus direction consistency, on predicted boxes.
-        cost = self._class_gate(iou_distance(predicted, det_boxes[high]), tracks, detections, high)
-        centres = _centres(det_boxes[high])
-        bonus = direction_consistency(t["direction"], self._origins(), centres)
-        ocm = np.where(cost <= gate, cost - self.inertia * bonus * scores[high][None, :], np.inf)
-        # Every pair passing the IoU gate is acceptable; the bonus only re-ranks them.
-        m1, tracks_left, high_left = linear_assignment(ocm, gate + self.inertia)
-        matched_tracks, matched_dets = [m1[:, 0]], [high[m1[:, 1]]]
-
-        # 2. BYTE: leftover tracks against low-score boxes, on predicted boxes.
-        if self.use_byte:
-            low = np.flatnonzero(
-                (scores > self.low_conf_det_threshold) & (scores <= self.high_conf_det_threshold)
-            )
-            rows = tracks_left
-            cost = self._class_gate(
-                iou_distance(predicted[rows], det_boxes[low]), rows, detections, low
-            )
-            m2, rows_left, _ = linear_assignment(cost, gate)
-            matched_tracks.append(rows[m2[:, 0]])
-            matched_dets.append(low[m2[:, 1]])
-            tracks_left = rows[rows_left]
-        else:
-            tracks_left = tracks[tracks_left]
-
-        # 3. OCR: leftovers against each track's last observation.
-        dets_left = high[high_left]
-        cost = self._class_gate(
-            iou_distance(self._observed_boxes(tracks_left), det_boxes[dets_left]),
-            tracks_left,
-            detections,
-            dets_left,
-        )
-        m3, _, new_left = linear_assignment(cost, gate)
-        matched_tracks.append(tracks_left[m3[:, 0]])
-        matched_dets.append(dets_left[m3[:, 1]])
-
-        rows, dets = np.concatenate(matched_tracks), np.concatenate(matched_dets)
-        self._observe(rows, detections, dets)
-        self._spawn(detections, dets_left[new_left])
-        return self._finish_frame()
-
-    def _compiled_step(self, detections: DetectionArrays) -> tuple[np.ndarray, np.ndarray]:
-        gate = 1.0 - self.minimum_iou_threshold
-        return self._run_compiled_step(
+        return self._run_step(
             ocsort_step,
             detections,
-            *self._noise_std,
+            self.kalman.noise_parameters(),
             float(self.high_conf_det_threshold),
             float(self.low_conf_det_threshold),
             float(gate),
@@ -223,117 +176,6 @@ class OCSORTTracker(BaseTracker):
             extra_columns=OCSORT_COLUMNS,
         )
 
-    # --- pieces ---------------------------------------------------------------------------
-    def _origins(self) -> np.ndarray:
-        """Centre of each track's observation about ``delta_t`` frames ago (OCM's origin).
-
-        The oldest observation within the last ``delta_t`` frames, else the latest one.
-        """
-        t = self._table
-        origin = t["obs"][:, :2].copy()
-        found = np.zeros(len(t), dtype=bool)
-        for dt in range(self.delta_t, 0, -1):
-            wanted = self.frame_id - dt
-            slot = wanted % self.delta_t
-            hit = ~found & (t["history_frame"][:, slot] == wanted)
-            origin[hit] = t["history"][hit, slot]
-            found |= hit
-        return origin
-
-    def _observed_boxes(self, rows: np.ndarray) -> np.ndarray:
-        obs = self._table["obs"][rows]
-        return obs if self._oriented else xywh_to_xyxy(obs[:, :4])
-
-    def _observation(self, detections: DetectionArrays, det_rows: np.ndarray) -> np.ndarray:
-        """Detections as ``[cx, cy, w, h, angle]`` (angle 0 for axis-aligned boxes)."""
-        if self._oriented:
-            return np.array(detections.xywhr[det_rows], dtype=np.float64)
-        xywh = xyxy_to_xywh(detections.xyxy[det_rows])
-        return np.column_stack([xywh, np.zeros(len(det_rows))])
-
-    def _observe(self, rows: np.ndarray, detections: DetectionArrays, det_rows: np.ndarray):
-        """Correct matched tracks (ORU first for those coming back) and record the observation."""
-        t = self._table
-        obs = self._observation(detections, det_rows)
-        if self._oriented:
-            obs = align_xywhr(obs, t["obs"][rows, 4])
-        gap = self.frame_id - t["last_frame"][rows]
-        self._reupdate(rows[gap > 1], obs[gap > 1], gap[gap > 1])
-
-        previous = self._origins()[rows]
-        moved = unit_direction(previous, obs[:, :2])
-        t["direction"][rows] = moved
-        t["streak"][rows] = np.where(gap == 1, t["streak"][rows] + 1, 1)
-        self._correct(rows, detections, det_rows)
-        self._record(rows, obs)
-
-    def _reupdate(self, rows: np.ndarray, obs: np.ndarray, gap: np.ndarray) -> None:
-        """ORU: rewind to the last observation and follow a straight virtual trajectory.
-
-        For a gap of ``g`` frames the filter is predicted ``g`` times and updated ``g - 1``
-        times with boxes interpolated between the two real observations; the caller then
-        applies the real detection as usual.
-        """
-        if len(rows) == 0:
-            return
-        t = self._table
-        mean, cov = t["obs_mean"][rows], t["obs_cov"][rows]
-        start, end = t["obs"][rows, :4], obs[:, :4]
-        for k in range(1, int(gap.max())):
-            active = gap > k
-            mean[active], cov[active] = self.kalman.predict(mean[active], cov[active])
-            fraction = (k / gap[active])[:, None]
-            virtual = start[active] + fraction * (end[active] - start[active])
-            measurement = self.kalman.to_measurement(xywh_to_xyxy(virtual))
-            mean[active], cov[active] = self.kalman.update(mean[active], cov[active], measurement)
-        t["mean"][rows], t["cov"][rows] = self.kalman.predict(mean, cov)
-
-    def _record(self, rows: np.ndarray, obs: np.ndarray) -> None:
-        t = self._table
-        t["obs"][rows] = obs
-        t["obs_mean"][rows] = t["mean"][rows]
-        t["obs_cov"][rows] = t["cov"][rows]
-        slot = self.frame_id % self.delta_t
-        t["history"][rows, slot] = obs[:, :2]
-        t["history_frame"][rows, slot] = self.frame_id
-
-    def _spawn(self, detections: DetectionArrays, det_rows: np.ndarray) -> None:
-        n = len(det_rows)
-        obs = self._observation(detections, det_rows)
-        d = self.kalman.ndim_state
-        history_frame = np.full((n, self.delta_t), -1)
-        history_frame[:, self.frame_id % self.delta_t] = self.frame_id
-        history = np.zeros((n, self.delta_t, 2))
-        history[:, self.frame_id % self.delta_t] = obs[:, :2]
-        rows = self._new_tracks(
-            detections,
-            det_rows,
-            obs=obs,
-            obs_mean=np.zeros((n, d)),
-            obs_cov=np.zeros((n, d, d)),
-            history=history,
-            history_frame=history_frame,
-            direction=np.zeros((n, 2)),
-            streak=np.ones(n),
-        )
-        t = self._table
-        t["obs_mean"][rows] = t["mean"][rows]
-        t["obs_cov"][rows] = t["cov"][rows]
-
-    def _finish_frame(self) -> tuple[np.ndarray, np.ndarray]:
-        t = self._table
-        matched = t["last_frame"] == self.frame_id
-        state = t["state"]
-        warm_up = self.frame_id <= self.minimum_consecutive_frames
-        ready = matched & (
-            (state != _TENTATIVE) | (t["streak"] >= self.minimum_consecutive_frames) | warm_up
-        )
-        self._confirm(np.flatnonzero(ready))
-        state[~matched & (state != _TENTATIVE)] = _LOST
-        reported = self._matched_now(np.flatnonzero(ready))
-        t.keep(self.frame_id - t["last_frame"] <= self.max_age)
-        return reported
-
     def _warp_extra(self, warp: np.ndarray) -> None:
         """Camera motion also moves the stored observations and the rewind state."""
         t = self._table
@@ -341,12 +183,6 @@ class OCSORTTracker(BaseTracker):
         shape = t["history"].shape
         t["history"] = _warp_points(t["history"].reshape(-1, 2), warp).reshape(shape)
         t["obs_mean"], t["obs_cov"] = self.kalman.apply_affine(t["obs_mean"], t["obs_cov"], warp)
-
-
-def _centres(boxes: np.ndarray) -> np.ndarray:
-    if boxes.shape[-1] == 5:
-        return boxes[:, :2]
-    return (boxes[:, :2] + boxes[:, 2:4]) / 2
 
 
 def _warp_points(points: np.ndarray, warp: np.ndarray) -> np.ndarray:
@@ -359,3 +195,187 @@ def _warp_xywhr(boxes: np.ndarray, warp: np.ndarray) -> np.ndarray:
     out[:, 2:4] *= np.sqrt(abs(np.linalg.det(warp[:, :2])))
     out[:, 4] += np.arctan2(warp[1, 0], warp[0, 0])
     return out
+
+
+@njit(cache=True)
+def origins(obs, history, history_frame, n, frame_id, delta_t):
+    """Centre of each track's observation about ``delta_t`` frames ago (OCM's origin): the
+    oldest observation within the last ``delta_t`` frames, else the latest one."""
+    origin = np.empty((n, 2))
+    for r in range(n):
+        origin[r, 0], origin[r, 1] = obs[r, 0], obs[r, 1]
+        for dt in range(delta_t, 0, -1):
+            wanted = frame_id - dt
+            slot = wanted % delta_t
+            if history_frame[r, slot] == wanted:
+                origin[r, 0], origin[r, 1] = history[r, slot, 0], history[r, slot, 1]
+                break
+    return origin
+
+
+@njit(cache=True)
+def ocm_costs(iou, high, det, origin, direction, gate, inertia, class_aware, track_class):
+    """OCM: IoU distance minus ``inertia * bonus * score`` where the IoU gate passes, else
+    ``inf`` (the bonus only re-ranks pairs IoU accepts)."""
+    cost = pair_costs(
+        iou, np.arange(len(iou)), np.arange(len(high)), det, high, False, class_aware, track_class
+    )
+    for a in range(cost.shape[0]):
+        for b in range(cost.shape[1]):
+            if cost[a, b] <= gate:
+                bonus = direction_bonus(direction, origin, a, det, high[b])
+                cost[a, b] = cost[a, b] - inertia * bonus * det[high[b], SCORE]
+            else:
+                cost[a, b] = np.inf
+    return cost
+
+
+@njit(cache=True)
+def observed_boxes(obs, n, oriented):
+    """The first ``n`` tracks' last observations in the tracker's box kind (OCR's boxes)."""
+    return obs[:n].copy() if oriented else state_xyxy(obs, n, XYWH)
+
+
+@njit(cache=True)
+def reupdate(r, end, gap, mean, cov, angle, angle_cov, obs, obs_mean, obs_cov, noise):
+    """ORU for track ``r``: rewind to its last observation, follow a straight virtual
+    trajectory to ``end`` (``[cx, cy, w, h]``) over ``gap`` frames, with ``gap - 1`` virtual
+    updates, and predict the current frame."""
+    mean[r] = obs_mean[r]
+    cov[r] = obs_cov[r]
+    row = np.array([r])
+    virtual = np.empty((1, 4))
+    for k in range(1, gap):
+        predict_tracks(mean, cov, angle, angle_cov, row, XYSR, noise, False)
+        fraction = k / gap
+        for j in range(4):
+            virtual[0, j] = obs[r, j] + fraction * (end[j] - obs[r, j])
+        box = state_xyxy(virtual, 1, XYWH)
+        update_inplace(
+            mean, cov, row, measurements(box, XYSR), measurement_noise(mean, row, XYSR, noise)
+        )
+    predict_tracks(mean, cov, angle, angle_cov, row, XYSR, noise, False)
+
+
+@njit(cache=True)
+def record(extra, mean, cov, r, xywh, theta, slot, frame_id):
+    """Store observation ``xywh`` (``[cx, cy, w, h]``) and angle ``theta`` of track ``r``, the
+    filter state right after it, and its centre in the history ring."""
+    obs, obs_mean, obs_cov, history, history_frame, _, _ = extra
+    for j in range(4):
+        obs[r, j] = xywh[j]
+    obs[r, 4] = normalize_angle(theta)
+    obs_mean[r] = mean[r]
+    obs_cov[r] = cov[r]
+    history[r, slot, 0] = xywh[0]
+    history[r, slot, 1] = xywh[1]
+    history_frame[r, slot] = frame_id
+
+
+@njit(cache=True)
+def ocsort_step(
+    columns,
+    n,
+    det,
+    frame_id,
+    next_id,
+    oriented,
+    noise,
+    high_threshold,
+    low_threshold,
+    gate,
+    ocm_limit,
+    inertia,
+    delta_t,
+    use_byte,
+    class_aware,
+    minimum_consecutive_frames,
+    max_age,
+):
+    """One OC-SORT frame, in place (arguments as :meth:`BaseTracker._run_step` passes them;
+    ``gate`` is ``1 - minimum_iou_threshold`` and ``ocm_limit`` is ``gate + inertia``)."""
+    track_id, state, mean, cov, _, class_id, _, last_frame, _, det_index = columns[:10]
+    angle, angle_cov = columns[10], columns[11]
+    extra = columns[12:]
+    obs, obs_mean, obs_cov, history, history_frame, direction, streak = extra
+    rows = np.arange(n)
+    predict_tracks(mean, cov, angle, angle_cov, rows, XYSR, noise, oriented)
+    predicted = track_boxes(mean, angle, n, XYSR, oriented)
+    origin = origins(obs, history, history_frame, n, frame_id, delta_t)
+
+    # 1. OCM: IoU plus direction consistency, on predicted boxes.
+    high = np.flatnonzero(det[:, SCORE] > high_threshold)
+    iou = iou_matrix(predicted, detection_boxes(det, high, oriented))
+    ocm = ocm_costs(iou, high, det, origin, direction, gate, inertia, class_aware, class_id)
+    m1 = assign(ocm, ocm_limit)
+    rows1, dets1 = rows[m1 >= 0], high[m1[m1 >= 0]]
+    tracks_left = rows[m1 < 0]
+
+    # 2. BYTE: leftover tracks against low-score boxes, on predicted boxes.
+    rows2, dets2 = rows[:0], high[:0]
+    if use_byte:
+        scores = det[:, SCORE]
+        low = np.flatnonzero((scores > low_threshold) & (scores <= high_threshold))
+        iou = iou_matrix(predicted, detection_boxes(det, low, oriented))
+        cost = pair_costs(
+            iou, tracks_left, np.arange(len(low)), det, low, False, class_aware, class_id
+        )
+        m2 = assign(cost, gate)
+        rows2, dets2 = tracks_left[m2 >= 0], low[m2[m2 >= 0]]
+        tracks_left = tracks_left[m2 < 0]
+
+    # 3. OCR: leftovers against each track's last observation.
+    dets_left = high[unmatched(m1, len(high))]
+    iou = iou_matrix(observed_boxes(obs, n, oriented), detection_boxes(det, dets_left, oriented))
+    cost = pair_costs(
+        iou, tracks_left, np.arange(len(dets_left)), det, dets_left, False, class_aware, class_id
+    )
+    m3 = assign(cost, gate)
+    rows3, dets3 = tracks_left[m3 >= 0], dets_left[m3[m3 >= 0]]
+    spawn = dets_left[unmatched(m3, len(dets_left))]
+
+    # Correct matched tracks: ORU first for those coming back, then the direction, the Kalman
+    # update and the observation record.
+    matched = np.concatenate((rows1, rows2, rows3))
+    dets = np.concatenate((dets1, dets2, dets3))
+    boxes, angles = aligned(det, dets, angle, matched)
+    seen = measurements(boxes, XYWH)
+    slot = frame_id % delta_t
+    for k in range(len(matched)):
+        r = matched[k]
+        gap = frame_id - last_frame[r]
+        if gap > 1:
+            reupdate(r, seen[k], gap, mean, cov, angle, angle_cov, obs, obs_mean, obs_cov, noise)
+        direction[r, 0], direction[r, 1] = unit_direction(
+            origin[r, 0], origin[r, 1], seen[k, 0], seen[k, 1]
+        )
+        streak[r] = streak[r] + 1 if gap == 1 else 1
+    correct(columns, matched, dets, det, XYSR, noise, frame_id, oriented)
+    for k in range(len(matched)):
+        record(extra, mean, cov, matched[k], seen[k], angles[k], slot, frame_id)
+
+    # Births from the high-score boxes left over.
+    born = measurements(start_tracks(columns, n, spawn, det, XYSR, noise, frame_id), XYWH)
+    for k in range(len(spawn)):
+        r = n + k
+        history[r] = 0.0
+        history_frame[r] = -1
+        direction[r] = 0.0
+        streak[r] = 1
+        record(extra, mean, cov, r, born[k], det[spawn[k], ANGLE], slot, frame_id)
+    n += len(spawn)
+
+    # Report, mark unmatched tracks lost, delete those unseen for too long.
+    matched_now = last_frame[:n] == frame_id
+    warm_up = frame_id <= minimum_consecutive_frames
+    ready = np.flatnonzero(
+        matched_now
+        & ((state[:n] != TENTATIVE) | (streak[:n] >= minimum_consecutive_frames) | warm_up)
+    )
+    next_id = confirm(ready, state, track_id, next_id)
+    for r in range(n):
+        if not matched_now[r] and state[r] != TENTATIVE:
+            state[r] = LOST
+    reported_det, reported_id = det_index[ready], track_id[ready]
+    n = compact(columns, frame_id - last_frame[:n] > max_age)
+    return n, next_id, reported_det, reported_id

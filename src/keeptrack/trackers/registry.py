@@ -156,3 +156,77 @@ def parse_tracker_options(cls: type, args: list[str]) -> dict[str, Any]:
 def create_tracker(name: str, **params: Any):
     """Instantiate the tracker registered as ``name`` with ``params``."""
     return tracker_class(name)(**params)
+
+
+# --- Search spaces for ``keeptrack tune`` --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchRange:
+    """Inclusive range ``keeptrack tune`` samples one parameter from; the parameter's type
+    (int or float, from the signature) decides integer or continuous sampling."""
+
+    low: float
+    high: float
+    log: bool = False
+
+
+#: Per tracker, the parameters ``keeptrack tune`` searches and their ranges. Each range spans
+#: the values the tracker's paper and reference configs use, widened about twofold; ranges that
+#: depend on each other do not overlap (every low-score floor is below every high-score
+#: boundary), so no sampled setting is invalid. Score thresholds assume probabilities in 0..1.
+#: Frame counts are at 30 fps (trackers rescale them by ``frame_rate``). Parameters that switch
+#: features (``cmc``, ``class_aware``, ``fuse_score``, promotion) stay as configured: a tuner
+#: should not silently change what the tracker is. DeepSORT has no space: it needs appearance
+#: features, which detection files do not carry.
+SEARCH_SPACES: dict[str, dict[str, SearchRange]] = {
+    "sort": {
+        "track_activation_threshold": SearchRange(0.1, 0.8),
+        "lost_track_buffer": SearchRange(5, 120),
+        "minimum_consecutive_frames": SearchRange(1, 6),
+        "minimum_iou_threshold": SearchRange(0.05, 0.6),
+    },
+    "bytetrack": {
+        "track_activation_threshold": SearchRange(0.4, 0.9),
+        "high_conf_det_threshold": SearchRange(0.4, 0.8),
+        "low_conf_det_threshold": SearchRange(0.05, 0.35),
+        "lost_track_buffer": SearchRange(5, 120),
+        "minimum_consecutive_frames": SearchRange(1, 5),
+        "minimum_iou_threshold": SearchRange(0.05, 0.5),
+        "second_iou_threshold": SearchRange(0.2, 0.8),
+        "unconfirmed_iou_threshold": SearchRange(0.1, 0.6),
+    },
+    "ocsort": {
+        "high_conf_det_threshold": SearchRange(0.4, 0.8),
+        "lost_track_buffer": SearchRange(5, 120),
+        "minimum_consecutive_frames": SearchRange(1, 5),
+        "minimum_iou_threshold": SearchRange(0.05, 0.5),
+        "delta_t": SearchRange(1, 5),
+        "inertia": SearchRange(0.0, 0.5),
+    },
+    "botsort": {
+        "track_activation_threshold": SearchRange(0.4, 0.9),
+        "high_conf_det_threshold": SearchRange(0.4, 0.8),
+        "low_conf_det_threshold": SearchRange(0.05, 0.35),
+        "lost_track_buffer": SearchRange(5, 120),
+        "minimum_consecutive_frames": SearchRange(1, 5),
+        "minimum_iou_threshold": SearchRange(0.05, 0.5),
+        "second_iou_threshold": SearchRange(0.2, 0.8),
+        "unconfirmed_iou_threshold": SearchRange(0.1, 0.6),
+    },
+}
+
+
+def search_space(name: str) -> dict[str, tuple[TrackerParameter, SearchRange]]:
+    """Parameter -> (its description, its range) for tracker ``name``.
+
+    Raises:
+        ValueError: For an unknown tracker or one without a search space.
+    """
+    params = tracker_parameters(tracker_class(name))
+    key = name.strip().lower()
+    if key not in SEARCH_SPACES:
+        raise ValueError(
+            f"tracker {name!r} has no search space; tunable: {', '.join(SEARCH_SPACES)}"
+        )
+    return {p: (params[p], r) for p, r in SEARCH_SPACES[key].items()}

@@ -29,13 +29,17 @@ YOLOX files (scores down to 0.01) use about 0.6, as the benchmark does.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-from keeptrack.association import iou_distance, linear_assignment
+from keeptrack.association.assignment import assign
 from keeptrack.detections import DetectionArrays
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYSR
+from keeptrack.stages.boxes import SCORE, XYSR, detection_boxes, iou_matrix, track_boxes
+from keeptrack.stages.costs import pair_costs
+from keeptrack.stages.kalman import correct, predict_tracks
+from keeptrack.stages.lifecycle import compact, confirm, start_tracks, unmatched
 from keeptrack.trackers.base import BaseTracker, frames_from_buffer
-from keeptrack.trackers.sort_kernel import sort_step
 from keeptrack.trackers.tracks import LOST, TENTATIVE
 
 
@@ -73,55 +77,74 @@ class SORTTracker(BaseTracker):
             minimum_iou_threshold,
         )
         self.kalman = KalmanXYSR()
-        self._noise_std = self.kalman.constant_std()
         super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
         self.max_age = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
 
     def _max_skipped_frames(self) -> int:
         return self.max_age + 1
 
-    #: Whether axis-aligned frames run as one compiled call
-    #: (:mod:`keeptrack.trackers.sort_kernel`); the step below is the same algorithm and serves
-    #: oriented boxes (tests switch this off to compare the two).
-    _use_kernel = True
-
     def _step(self, detections: DetectionArrays, frame: np.ndarray | None):
-        if self._use_kernel and not self._oriented:
-            return self._compiled_step(detections)
-        t = self._table
-        t["mean"], t["cov"] = self.kalman.predict(t["mean"], t["cov"])
-
-        usable = np.flatnonzero(detections.confidence >= self.track_activation_threshold)
-        boxes = self._detection_boxes(detections)[usable]
-        iou_cost = self._class_gate(
-            iou_distance(self._predicted_boxes(), boxes), slice(None), detections, usable
-        )
-        matches, _, unmatched = linear_assignment(iou_cost, 1.0 - self.minimum_iou_threshold)
-        self._correct(matches[:, 0], detections, usable[matches[:, 1]])
-        self._new_tracks(detections, usable[unmatched])
-
-        matched_now = t["last_frame"] == self.frame_id
-        tentative = t["state"] == TENTATIVE
-        warm_up = self.frame_id <= self.minimum_consecutive_frames
-        ready = matched_now & (
-            ~tentative | (t["hits"] >= self.minimum_consecutive_frames) | warm_up
-        )
-        self._confirm(np.flatnonzero(ready))
-        t["state"][~matched_now & ~tentative] = LOST
-        reported = self._matched_now(np.flatnonzero(ready))
-
-        alive = (self.frame_id - t["last_frame"] <= self.max_age) & (matched_now | ~tentative)
-        t.keep(alive)
-        return reported
-
-    def _compiled_step(self, detections: DetectionArrays) -> tuple[np.ndarray, np.ndarray]:
-        return self._run_compiled_step(
+        return self._run_step(
             sort_step,
             detections,
-            *self._noise_std,
+            self.kalman.noise_parameters(),
             float(self.track_activation_threshold),
             float(1.0 - self.minimum_iou_threshold),
             bool(self.class_aware),
             int(self.minimum_consecutive_frames),
             int(self.max_age),
         )
+
+
+@njit(cache=True)
+def sort_step(
+    columns,
+    n,
+    det,
+    frame_id,
+    next_id,
+    oriented,
+    noise,
+    activation_threshold,
+    limit,
+    class_aware,
+    minimum_consecutive_frames,
+    max_age,
+):
+    """One SORT frame, in place (arguments as :meth:`BaseTracker._run_step` passes them;
+    ``limit`` is ``1 - minimum_iou_threshold``)."""
+    track_id, state, mean, cov, _, class_id, _, last_frame, hits, det_index = columns[:10]
+    angle, angle_cov = columns[10], columns[11]
+    rows = np.arange(n)
+    predict_tracks(mean, cov, angle, angle_cov, rows, XYSR, noise, oriented)
+
+    # Match the boxes scoring enough on IoU distance.
+    usable = np.flatnonzero(det[:, SCORE] >= activation_threshold)
+    iou = iou_matrix(
+        track_boxes(mean, angle, n, XYSR, oriented), detection_boxes(det, usable, oriented)
+    )
+    cost = pair_costs(iou, rows, np.arange(len(usable)), det, usable, False, class_aware, class_id)
+    match = assign(cost, limit)
+    matched, dets = rows[match >= 0], usable[match[match >= 0]]
+    correct(columns, matched, dets, det, XYSR, noise, frame_id, oriented)
+
+    # Every unmatched box starts a tentative track.
+    spawn = usable[unmatched(match, len(usable))]
+    start_tracks(columns, n, spawn, det, XYSR, noise, frame_id)
+    n += len(spawn)
+
+    # Confirm after min_hits matches (at once in the first frames); lose the rest; delete.
+    matched_now = last_frame[:n] == frame_id
+    tentative = state[:n] == TENTATIVE
+    warm_up = frame_id <= minimum_consecutive_frames
+    ready = np.flatnonzero(
+        matched_now & (~tentative | (hits[:n] >= minimum_consecutive_frames) | warm_up)
+    )
+    next_id = confirm(ready, state, track_id, next_id)
+    for r in range(n):
+        if not matched_now[r] and not tentative[r]:
+            state[r] = LOST
+    reported_det, reported_id = det_index[ready], track_id[ready]
+    alive = (frame_id - last_frame[:n] <= max_age) & (matched_now | ~tentative)
+    n = compact(columns, ~alive)
+    return n, next_id, reported_det, reported_id

@@ -57,7 +57,7 @@ class TrackTable:
     Every tracker declares its columns once; selecting, appending and deleting rows then work on
     all columns together, so per-frame work is a few vectorised calls regardless of track count.
     Columns live in preallocated storage that grows by doubling, so a compiled step
-    (:mod:`keeptrack.trackers.byte_kernel`) can remove and add rows in place; ``table[name]``
+    (:mod:`keeptrack.stages.lifecycle`) can remove and add rows in place; ``table[name]``
     is a view of the live rows.
 
     Args:
@@ -69,8 +69,10 @@ class TrackTable:
         self._spec = dict(columns)
         self._length = 0
         self._storage = self._allocate(capacity)
+        self._step_columns: tuple[tuple[str, ...], tuple[np.ndarray, ...]] | None = None
 
     def _allocate(self, capacity: int) -> dict[str, np.ndarray]:
+        self._step_columns = None  # new storage: the cached tuple of columns is stale
         return {
             name: np.zeros((capacity, *shape), dtype=dtype)
             for name, (shape, dtype) in self._spec.items()
@@ -97,6 +99,13 @@ class TrackTable:
         for name, column in self._storage.items():
             storage[name][: self._length] = column[: self._length]
         self._storage = storage
+
+    def step_columns(self, names: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+        """The whole allocated columns ``names``, as one tuple, for a compiled step; cached
+        until the storage is reallocated, since building it costs as much as a small step."""
+        if self._step_columns is None or self._step_columns[0] != names:
+            self._step_columns = (names, tuple(self._storage[name] for name in names))
+        return self._step_columns[1]
 
     @property
     def storage(self) -> dict[str, np.ndarray]:

@@ -1,0 +1,75 @@
+"""Cost matrices as compiled stages: IoU distance, score fusion, the class gate, appearance
+given as a matrix, and OC-SORT's direction term."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from keeptrack.association.direction import _EPS as _DIRECTION_EPS
+from keeptrack.stages.boxes import CLASS, SCORE, X1, X2, Y1, Y2
+
+#: No appearance: what a step gets as its appearance matrix when the tracker has no model.
+NO_APPEARANCE = np.empty((0, 0))
+
+
+@njit(cache=True)
+def pair_costs(
+    iou,
+    rows,
+    cols,
+    det,
+    dets,
+    fuse,
+    class_aware,
+    track_class,
+    appearance=NO_APPEARANCE,
+    appearance_threshold=0.0,
+    proximity_iou=0.0,
+):
+    """Cost of tracks ``rows`` x detections ``cols`` (``dets`` are their rows in ``det``).
+
+    ``1 - IoU``, or with ``fuse`` ``1 - IoU * score`` (ByteTrack's score fusion). With an
+    ``appearance`` matrix (tracks x detections, BoT-SORT's cosine distance / 2) a pair that is
+    close (IoU at least ``proximity_iou``) and similar (distance at most
+    ``appearance_threshold``) costs the smaller of the two. With ``class_aware`` cross-class
+    pairs cost ``inf``.
+    """
+    cost = np.empty((len(rows), len(cols)))
+    with_appearance = appearance.shape[0] > 0
+    for a in range(len(rows)):
+        for b in range(len(cols)):
+            overlap = iou[rows[a], cols[b]]
+            value = 1.0 - overlap
+            if fuse:
+                value = 1.0 - (1.0 - value) * det[dets[b], SCORE]
+            if with_appearance:
+                distance = appearance[rows[a], dets[b]]
+                if distance <= appearance_threshold and overlap >= proximity_iou:
+                    value = min(value, distance)
+            if class_aware and track_class[rows[a]] != det[dets[b], CLASS]:
+                value = np.inf
+            cost[a, b] = value
+    return cost
+
+
+@njit(cache=True)
+def unit_direction(x0, y0, x1, y1):
+    """Unit vector from ``(x0, y0)`` to ``(x1, y1)`` (as ``association.unit_direction``)."""
+    dx = x1 - x0
+    dy = y1 - y0
+    norm = np.sqrt(dx * dx + dy * dy) + _DIRECTION_EPS
+    return dx / norm, dy / norm
+
+
+@njit(cache=True)
+def direction_bonus(direction, origin, r, det, d):
+    """OC-SORT's OCM agreement in ``[-0.5, 0.5]`` of track ``r``'s direction with the
+    direction from its origin to detection ``d``'s centre (as
+    ``association.direction_consistency``)."""
+    ux, uy = unit_direction(
+        origin[r, 0], origin[r, 1], (det[d, X1] + det[d, X2]) / 2, (det[d, Y1] + det[d, Y2]) / 2
+    )
+    cosine = direction[r, 0] * ux + direction[r, 1] * uy
+    cosine = min(max(cosine, -1.0), 1.0)
+    return (np.pi / 2 - np.arccos(cosine)) / np.pi

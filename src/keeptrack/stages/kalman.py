@@ -1,0 +1,108 @@
+"""Predict, Kalman correction and track birth as compiled stages, for every motion model.
+
+Each model's noise comes as one flat array from its filter class
+(:meth:`keeptrack.motion.kalman._ConstantVelocityKalman.noise_parameters`): ``[position,
+velocity]`` weights for the size-scaled XYAH / XYWH models, the fixed process, measurement
+and initial standard deviations for XYSR. Oriented tracks also run the angle filter
+(:class:`keeptrack.motion.angle.KalmanAngle`) here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from keeptrack.motion.angle import KalmanAngle
+from keeptrack.motion.kalman import predict_inplace, update_inplace, xyah_std, xywh_std
+from keeptrack.stages.boxes import SCORE, XYAH, XYSR, aligned, measurements, normalize_angle
+
+_ANGLE_PROCESS = KalmanAngle._process_std.copy()
+_ANGLE_MEASUREMENT = KalmanAngle._measurement_std.copy()
+_ANGLE_INITIAL = KalmanAngle._initial_std.copy()
+
+
+@njit(cache=True)
+def repeat(row: np.ndarray, count: int) -> np.ndarray:
+    """``count`` copies of ``row`` ``(count, len(row))``."""
+    out = np.empty((count, len(row)))
+    for k in range(count):
+        out[k] = row
+    return out
+
+
+@njit(cache=True)
+def _scaled(boxes, rows, model, position, velocity, floor):
+    """XYAH / XYWH noise standard deviations for ``boxes[rows]`` (states or measurements)."""
+    height = np.empty(len(rows))
+    width = np.empty(len(rows))
+    for k in range(len(rows)):
+        width[k] = boxes[rows[k], 2]
+        height[k] = boxes[rows[k], 3]
+    if model == XYAH:
+        return xyah_std(height, position, velocity, floor)
+    return xywh_std(width, height, position, velocity)
+
+
+@njit(cache=True)
+def predict_tracks(mean, cov, angle, angle_cov, rows, model, noise, oriented):
+    """Predict tracks ``rows`` one frame ahead, in place (box filter, and angle if oriented).
+
+    XYSR first stops an area that would turn negative from shrinking (SORT's reference).
+    """
+    if model == XYSR:
+        for r in rows:
+            if mean[r, 6] + mean[r, 2] <= 0:
+                mean[r, 6] = 0.0
+        predict_inplace(mean, cov, rows, repeat(noise[: mean.shape[1]], len(rows)), 3)
+    else:
+        std = _scaled(mean, rows, model, noise[0], noise[1], 1e-2)
+        predict_inplace(mean, cov, rows, std, 4)
+    if oriented:
+        predict_inplace(angle, angle_cov, rows, repeat(_ANGLE_PROCESS, len(rows)), 1)
+
+
+@njit(cache=True)
+def measurement_noise(mean, rows, model, noise):
+    """Measurement noise standard deviations ``(k, 4)`` of tracks ``rows``."""
+    if model == XYSR:
+        d = mean.shape[1]
+        return repeat(noise[d : d + 4], len(rows))
+    return _scaled(mean, rows, model, noise[0], 0.0, 0.1)[:, :4]
+
+
+@njit(cache=True)
+def correct(columns, rows, dets, det, model, noise, frame_id, oriented):
+    """Kalman-correct tracks ``rows`` with detections ``dets`` and refresh their bookkeeping.
+
+    Oriented detections are first re-expressed near each track's angle
+    (:func:`~keeptrack.stages.boxes.aligned`), then correct the angle filter too.
+
+    Returns:
+        The frame boxes ``(k, 4)`` the tracks were corrected with.
+    """
+    _, _, mean, cov, score, _, _, last_frame, hits, det_index, angle, angle_cov = columns[:12]
+    boxes, angles = aligned(det, dets, angle, rows)
+    std = measurement_noise(mean, rows, model, noise)
+    update_inplace(mean, cov, rows, measurements(boxes, model), std)
+    if oriented:
+        update_inplace(
+            angle, angle_cov, rows, angles.reshape(-1, 1), repeat(_ANGLE_MEASUREMENT, len(rows))
+        )
+    for k in range(len(rows)):
+        r = rows[k]
+        if oriented:
+            angle[r, 0] = normalize_angle(angle[r, 0])
+        score[r] = det[dets[k], SCORE]
+        last_frame[r] = frame_id
+        hits[r] += 1
+        det_index[r] = dets[k]
+    return boxes
+
+
+@njit(cache=True)
+def initial_noise(measurement, model, noise):
+    """Initial state standard deviations ``(k, 8)`` of new tracks."""
+    if model == XYSR:
+        return repeat(noise[(len(noise) + 4) // 2 :], len(measurement))
+    rows = np.arange(len(measurement))
+    return _scaled(measurement, rows, model, 2 * noise[0], 10 * noise[1], 1e-2)
