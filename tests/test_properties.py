@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 
 from keeptrack.trackers.registry import TRACKERS
 
-EXAMPLES = 12
+EXAMPLES = 30
 SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
