@@ -12,7 +12,8 @@
    worker's time outside the tracking loop (opening the source, building detector and tracker,
    opening outputs, the tracker's first update) is measured inside the job; the batch-level
    figure, ``(workers x wall - tracking-loop seconds) / sources``, adds worker start-up and
-   imports and the idle tail of the last jobs.
+   imports and the idle tail of the last jobs. The first batch of a process also starts the
+   fork server (one import of keeptrack); it is reported on its own line.
 
     python benchmarks/batch.py [--copies 8] [--frames 100] [--skip-ray]
 """
@@ -21,12 +22,15 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import os
 import shutil
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -39,7 +43,7 @@ from keeptrack.batch import (  # noqa: E402
     run_track_job,
     track_many,
 )
-from keeptrack.executors import JobRunner  # noqa: E402
+from keeptrack.executors import JobRunner, default_workers  # noqa: E402
 
 
 def loop_seconds(result: SourceResult) -> float:
@@ -48,14 +52,17 @@ def loop_seconds(result: SourceResult) -> float:
 
 
 def timed_batch(label: str, sources: list[str], out: Path, **kwargs) -> dict:
+    load = os.getloadavg()[0]
     start = time.perf_counter()
     results = track_many(sources, out, save=("mot",), **kwargs)
     wall = time.perf_counter() - start
+    cpu = sum(r.cpu_seconds for r in results)  # measured in each job, wherever it ran
     failed = [r for r in results if r.status != "done"]
     if failed:
         raise SystemExit(f"{label}: {failed[0].name} failed: {failed[0].error}")
     frames = sum(r.frames for r in results)
-    return {"label": label, "wall": wall, "frames": frames, "results": results, "out": out}
+    return {"label": label, "wall": wall, "frames": frames, "results": results, "out": out,
+            "cpu": cpu, "load": load}  # fmt: skip
 
 
 def same_outputs(a: Path, b: Path, names: list[str]) -> bool:
@@ -71,7 +78,10 @@ def scaling(args: argparse.Namespace, work: Path) -> None:
         sources.append(str(shutil.copy(video, folder / f"cam{i}.avi")))
     names = [f"cam{i}" for i in range(1, args.copies + 1)]
     common = {"tracker": "bytetrack", "max_frames": args.frames}
-    runs = [timed_batch("workers=1", sources, work / "w1", workers=1, **common)]
+    cv2.setNumThreads(1)  # workers=1 runs here: first with one OpenCV thread, then the default
+    runs = [timed_batch("workers=1, 1 OpenCV thread", sources, work / "w1t1", workers=1, **common)]
+    cv2.setNumThreads(default_workers())
+    runs.append(timed_batch("workers=1", sources, work / "w1", workers=1, **common))
     runs.append(timed_batch("workers=2", sources, work / "w2", workers=2, **common))
     if not args.skip_ray:
         import ray
@@ -82,22 +92,32 @@ def scaling(args: argparse.Namespace, work: Path) -> None:
                                     executor="ray", **common))  # fmt: skip
         finally:
             ray.shutdown()
-    base = runs[0]
+    base = runs[1]
     print(f"\n{args.copies} x PETS09 vtest.avi, first {args.frames} frames each, ssd-mobilenet")
-    print("| run | wall s | frames/s | vs workers=1 | MOT outputs equal to workers=1 |")
-    print("|---|---|---|---|---|")
+    print("| run | wall s | frames/s | vs workers=1 | job CPU s | cores used | frames per "
+          "CPU s | load before | MOT outputs equal to workers=1 |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
     for run in runs:
         fps = run["frames"] / run["wall"]
         ratio = fps / (base["frames"] / base["wall"])
         equal = same_outputs(base["out"], run["out"], names)
-        print(f"| {run['label']} | {run['wall']:.1f} | {fps:.1f} | {ratio:.2f}x | {equal} |")
+        print(f"| {run['label']} | {run['wall']:.1f} | {fps:.1f} | {ratio:.2f}x | "
+              f"{run['cpu']:.0f} | {run['cpu'] / run['wall']:.2f} | "
+              f"{run['frames'] / run['cpu']:.1f} | {run['load']:.1f} | {equal} |")  # fmt: skip
 
 
 def overhead(work: Path) -> None:
     root = data_dir() / "mot17-train"
     sources = [str(p) for p in sorted(root.glob("MOT17-*")) if p.is_dir()]
     detector = DetectorSettings(name="file")
-    track_many(sources, work / "warm", detector=detector, workers=2, save=("mot",))  # warm cache
+    # The first pool of a process starts the fork server, which imports keeptrack once.
+    first = timed_batch("first", sources, work / "warm", detector=detector, workers=2)
+    busy = sum(loop_seconds(r) for r in first["results"])
+    print(
+        f"\nfirst batch of the process (fork server start, imports, Numba cache loads), "
+        f"workers=2: wall {first['wall']:.2f} s, overhead per source "
+        f"{(2 * first['wall'] - busy) / len(sources):.3f} s"
+    )
     # A fresh worker for one source: process start, imports, setup and the first update
     # (Numba cache load), i.e. everything but the tracking loop, pool start and stop included.
     job = make_jobs(sources[:1], work / "cold", detector=detector, save=("mot",))

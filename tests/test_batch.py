@@ -5,6 +5,10 @@ source reported without stopping the others, ``--resume``, and the source expans
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -161,3 +165,24 @@ def test_parallel_bench_and_eval_give_the_serial_numbers(sequences, tmp_path):
         assert result.exit_code == 0, result.output
         scores.append((out / "metrics.json").read_text())
     assert scores[0] == scores[1]
+
+
+def test_sigterm_stops_running_sources_at_once_and_leaves_no_partial_files(videos, tmp_path):
+    out = tmp_path / "out"
+    cli = [sys.executable, "-c", "from keeptrack.cli.main import app; app()"]
+    command = [*cli, "track", "-s", str(videos), "-t", "sort", "--output-dir", str(out),
+               "--workers", "2"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(out.glob("*.partial.txt")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert list(out.glob("*.partial.txt")), "the workers never started"
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=30)[0].decode()  # 795 frames each: minutes
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 143, output
+    assert "terminated by SIGTERM" in output and "--resume" in output
+    assert not list(out.glob("*.partial.*"))

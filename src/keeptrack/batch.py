@@ -55,6 +55,7 @@ class DetectorSettings:
     confidence: float | None = None
     nms_iou: float | None = None
     input_size: tuple[int, int] | None = None
+    det_scores: str = "reject"
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class SourceResult:
         seconds: Wall time per pipeline stage (:data:`keeptrack.pipeline.STAGES`).
         setup_seconds: Opening the source, building detector and tracker, opening outputs.
         wall_seconds: The whole job, setup included, as the worker saw it.
+        cpu_seconds: CPU time of the worker process (all its threads) during the job.
         outputs: Files written.
         error: Why it failed (one line).
         worker: ``host:pid`` of the process that ran it.
@@ -117,6 +119,7 @@ class SourceResult:
     seconds: dict[str, float] = field(default_factory=dict)
     setup_seconds: float = 0.0
     wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0
     outputs: list[str] = field(default_factory=list)
     error: str | None = None
     worker: str = ""
@@ -250,16 +253,17 @@ def run_track_job(job: TrackJob) -> SourceResult:
     from keeptrack.io.sinks import JsonLinesSink, VideoFileSink
     from keeptrack.pipeline import Outputs, run_pipeline
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     settings = job.detector
     source = open_tracking_source(job.source, job.fps, settings.name)
+    Path(job.output_dir).mkdir(parents=True, exist_ok=True)  # on a Ray node, too
     partial = job.partial_paths()
     outputs = Outputs()
     try:
         if "video" in job.save and isinstance(source, FramelessSequence):
             raise ValueError(f"{job.source}: no images, so no video can be written")
-        tracker = build_tracker(job.tracker, job.tracker_params, source.fps)
+        tracker = build_tracker(job.tracker, _replay_cmc(job), source.fps)
         detector = create_detector(
             settings.name,
             model=settings.model,
@@ -269,6 +273,7 @@ def run_track_job(job: TrackJob) -> SourceResult:
             confidence=settings.confidence,
             nms_iou=settings.nms_iou,
             input_size=settings.input_size,
+            det_scores=settings.det_scores,
         )
         if "video" in partial:
             outputs.annotator = TrackAnnotator(
@@ -310,7 +315,27 @@ def run_track_job(job: TrackJob) -> SourceResult:
         result.status = "failed"
         result.error = str(run.error) if run.error else f"stopped: {run.stopped}"
     result.wall_seconds = time.perf_counter() - start
+    result.cpu_seconds = time.process_time() - cpu
     return result
+
+
+def _replay_cmc(job: TrackJob) -> dict[str, Any]:
+    """The job's tracker arguments, with ``cmc="file"`` replaced by the source folder's
+    ``gmc.txt`` replay (as a single ``keeptrack track`` run does).
+
+    Raises:
+        ValueError: For ``cmc="file"`` on a source that is not a MOTChallenge sequence folder.
+        FileNotFoundError: For a sequence folder without ``gmc.txt``.
+    """
+    from keeptrack.io.sequence import load_sequence, resolve_cmc
+    from keeptrack.motion.camera.base import FILE
+
+    if job.tracker_params.get("cmc") != FILE:
+        return job.tracker_params
+    folder = Path(job.source)
+    if not (folder / "seqinfo.ini").is_file():
+        raise ValueError(f"cmc=file replays <sequence>/gmc.txt; {job.source} is not a sequence")
+    return resolve_cmc(job.tracker_params, load_sequence(folder, detections=False, gt=False))
 
 
 def _remove(paths: Iterable[Path]) -> None:
@@ -420,12 +445,18 @@ def track_many(
             todo.append(index)
     if todo:
         count = min(check_executor(executor, workers), len(todo))
-        with JobRunner(count, executor, ray_address) as runner:
-            for position, outcome in runner.map(run_track_job, [jobs[i] for i in todo]):
-                job = jobs[todo[position]]
-                if isinstance(outcome, JobFailure):
-                    outcome = SourceResult(job.source, job.name, "failed", error=outcome.error)
-                results[todo[position]] = outcome
-                if on_result is not None:
-                    on_result(outcome)
+        try:
+            with JobRunner(count, executor, ray_address) as runner:
+                for position, outcome in runner.map(run_track_job, [jobs[i] for i in todo]):
+                    job = jobs[todo[position]]
+                    if isinstance(outcome, JobFailure):
+                        outcome = SourceResult(job.source, job.name, "failed", error=outcome.error)
+                    results[todo[position]] = outcome
+                    if on_result is not None:
+                        on_result(outcome)
+        except BaseException:  # Ctrl-C, SIGTERM: the killed jobs' files are not outputs
+            for index in todo:
+                if results[index] is None:
+                    _remove(jobs[index].partial_paths().values())
+            raise
     return [r for r in results if r is not None]

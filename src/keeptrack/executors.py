@@ -1,7 +1,7 @@
 """Where independent jobs run: in this process, on a local process pool, or on a Ray cluster.
 
 Batch tracking, ``bench``, ``eval`` and ``tune`` all hand a top-level function and a list of
-picklable jobs to :func:`run_jobs` and get every job's outcome back as it finishes. A job that
+picklable jobs to :meth:`JobRunner.map` and get every job's outcome back as it finishes. A job that
 raises becomes a :class:`JobFailure` in its slot; the other jobs carry on. Every executor runs
 the same function on the same inputs, so the results do not depend on where they ran.
 
@@ -62,6 +62,25 @@ def check_executor(executor: str, workers: int | None) -> int:
     return workers
 
 
+#: Imported once by the fork server, so pool workers start with them loaded.
+_PRELOAD = ["keeptrack", "keeptrack.batch", "keeptrack.sweep", "keeptrack.pipeline"]
+
+
+def _pool_context() -> Any:
+    """How pool workers start. ``forkserver``: a clean single-threaded server process imports
+    keeptrack once and forks each worker from it, so a worker starts in milliseconds with
+    everything imported (``spawn`` costs a full interpreter start and ~1.5 s of imports per
+    worker), and nothing is forked from a parent whose threads (OpenCV, Numba, rich's
+    refresh) could leave locks held. ``spawn`` where there is no fork server (Windows)."""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return context
+
+
 def _limit_threads(threads: int) -> None:
     """Pool-worker initializer: use ``threads`` threads for OpenCV and numpy's BLAS."""
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -109,13 +128,9 @@ class JobRunner:
             if not self._ray.is_initialized():
                 self._ray.init(address=ray_address, log_to_driver=False, include_dashboard=False)
         elif self.workers > 1:
-            # "spawn": forking a parent that runs OpenCV, Numba or rich's refresh thread can
-            # deadlock the child.
-            import multiprocessing
-
             self._pool = ProcessPoolExecutor(
                 self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=_pool_context(),
                 initializer=_limit_threads,
                 initargs=(max(1, default_workers() // self.workers),),
             )
@@ -174,37 +189,34 @@ class JobRunner:
             for ref in pending:
                 ray.cancel(ref)
 
-    def close(self) -> None:
-        """Stop the local workers (a Ray cluster is left running: it may be shared)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def close(self, abort: bool = False) -> None:
+        """Stop the local workers (a Ray cluster is left running: it may be shared).
+
+        Args:
+            abort: Kill running jobs instead of waiting for them (Ctrl-C, SIGTERM, an error in
+                the caller): a long video would otherwise hold the exit for its whole length.
+        """
+        if self._pool is None:
+            return
+        if abort:
+            # No public API before Python 3.14's terminate_workers(); the executor notices the
+            # dead workers and shutdown returns at once.
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
 
     def __enter__(self) -> JobRunner:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        self.close(abort=exc_type is not None)
 
 
 def _guarded_one_thread(function: Callable[[Any], Any], job: Any) -> Any:
     """A Ray task: Ray gives each task one CPU, so OpenCV gets one thread."""
     _limit_threads(1)
     return _guarded(function, job)
-
-
-def run_jobs(
-    function: Callable[[Any], Any],
-    jobs: Sequence[Any],
-    workers: int | None = None,
-    executor: str = "local",
-    ray_address: str | None = None,
-) -> Iterator[tuple[int, Any]]:
-    """One :meth:`JobRunner.map` on a runner that lives for this call (see :class:`JobRunner`
-    for the arguments)."""
-    count = min(check_executor(executor, workers), max(1, len(jobs)))
-    with JobRunner(count, executor, ray_address) as runner:
-        yield from runner.map(function, jobs)
 
 
 def _import_ray() -> Any:

@@ -14,8 +14,9 @@ the val half (BENCHMARKS.md). So the score :func:`tune` reports is always held o
   parameters are scored once on ``val_data``, which no study sees.
 
 Every study starts with the tracker's defaults as its first trial, and the defaults are held
-out the same way. If the tuned parameters do not beat the defaults' held-out score, tuning
-found nothing that generalises: the result says so and the defaults are what gets written.
+out the same way. If the tuned parameters do not beat the defaults' held-out score -- pooled,
+and with k folds by more than one standard error of the per-fold gains -- tuning found nothing
+that generalises: the result says so and the defaults are what gets written.
 
 Studies live in an Optuna RDB storage (SQLite by default; any SQLAlchemy URL), one study per
 fold plus the final one, named ``<study>/fold-<i>`` and ``<study>/all``. Rerunning with the
@@ -123,20 +124,24 @@ class TuneResult:
         tracker: Registry name.
         params: The parameters to use (tuned, or the defaults after a fallback), fixed ones
             included.
-        held_out: Held-out metric of the tuning procedure (the score to expect on new
-            sequences); a fraction, like every ratio metric here.
+        held_out: Held-out metric of the written parameters' procedure (the score to expect
+            on new sequences): :attr:`tuned_held_out`, or :attr:`defaults_held_out` after a
+            fallback; a fraction, like every ratio metric here.
+        tuned_held_out: Held-out metric of tuning, whether kept or not.
         defaults_held_out: The defaults' score on the same held-out sequences.
         train: The chosen parameters' score on the data they were tuned on (optimistic).
-        fell_back: True when tuning did not beat the defaults held out, so the defaults were
-            kept.
+        fell_back: True when tuning did not beat the defaults held out by more than the noise
+            (:func:`beats_defaults`), so the defaults were kept.
         folds: Per fold: its held-out sequences, best parameters, train and held-out scores.
         trials: Complete trials per study.
         protocol: ``"k-fold"`` or ``"validation data"``.
+        settings: The :class:`TuneSettings` used, as plain data.
     """
 
     tracker: str
     params: dict[str, Any]
     held_out: float
+    tuned_held_out: float
     defaults_held_out: float
     train: float
     fell_back: bool
@@ -198,7 +203,7 @@ class _Study:
         self.study.set_user_attr("train_sequences", [Path(s).name for s in self.train])
 
 
-def _distributions(optuna: Any, tracker: str, fixed: dict[str, Any]) -> dict[str, Any]:
+def _distributions(tracker: str, fixed: dict[str, Any]) -> dict[str, Any]:
     from optuna.distributions import FloatDistribution, IntDistribution
 
     space = {}
@@ -218,10 +223,29 @@ def default_params(tracker: str, names: list[str]) -> dict[str, Any]:
     return {name: params[name].default for name in names}
 
 
-def _open_study(optuna: Any, settings: TuneSettings, name: str, fingerprint: dict) -> Any:
+def open_storage(optuna: Any, url: str) -> Any:
+    """An Optuna RDB storage for ``url`` that several processes can share.
+
+    SQLite connections wait up to a minute for a lock instead of failing at once; two processes
+    creating the same new database race on its tables, so creation is retried.
+    """
+    import sqlalchemy.exc
+
+    kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+    for attempt in range(5):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+        except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError):
+            time.sleep(0.2 * (attempt + 1))  # "table exists", "UNIQUE constraint": the other won
+    return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+
+
+def _open_study(
+    optuna: Any, storage: Any, settings: TuneSettings, name: str, fingerprint: dict
+) -> Any:
     sampler = optuna.samplers.TPESampler(seed=settings.seed)
     study = optuna.create_study(
-        storage=settings.storage,
+        storage=storage,
         study_name=name,
         direction="maximize",
         sampler=sampler,
@@ -308,7 +332,8 @@ def tune(
     optuna = import_optuna()
     runner = runner or JobRunner(1)
     sequences = sequence_folders(settings.data)
-    space = _distributions(optuna, settings.tracker, settings.fixed)
+    space = _distributions(settings.tracker, settings.fixed)
+    storage = open_storage(optuna, settings.storage)
     defaults = {**default_params(settings.tracker, list(space)), **settings.fixed}
     default_trial = {k: defaults[k] for k in space}
     fingerprint = {
@@ -329,7 +354,9 @@ def tune(
             train = [s for s in sequences if s not in held_out]
             name = f"{settings.study}/fold-{i}"
             studies.append(
-                _Study(name, _open_study(optuna, settings, name, fingerprint), train, held_out)
+                _Study(
+                    name, _open_study(optuna, storage, settings, name, fingerprint), train, held_out
+                )
             )
     else:
         protocol = "validation data"
@@ -341,7 +368,7 @@ def tune(
                 "on the same frames; it would not be held out"
             )
     name = f"{settings.study}/all"
-    final = _Study(name, _open_study(optuna, settings, name, fingerprint), sequences, [])
+    final = _Study(name, _open_study(optuna, storage, settings, name, fingerprint), sequences, [])
     studies.append(final)
 
     # As Optuna's own timeout: checked after each round, so at least one round runs.
@@ -393,6 +420,24 @@ def _best(entry: _Study) -> Any:
     return max(done, key=lambda t: (t.value, -t.number))  # ties: the earlier trial
 
 
+def beats_defaults(held_out: float, defaults_held_out: float, folds: list[dict]) -> bool:
+    """Whether the tuned parameters beat the defaults held out by more than the noise.
+
+    The pooled held-out score must be higher, and with k folds the mean per-fold gain must
+    exceed its standard error (the one-standard-error rule of cross-validation): a pooled
+    gain carried by one or two folds while the others lose is what parameters that do not
+    transfer look like (DanceTrack, BENCHMARKS.md).
+    """
+    if not held_out > defaults_held_out:
+        return False
+    if not folds:
+        return True
+    gains = [f["held_out"] - f["defaults_held_out"] for f in folds]
+    mean = sum(gains) / len(gains)
+    spread = (sum((g - mean) ** 2 for g in gains) / (len(gains) - 1)) ** 0.5
+    return mean > spread / len(gains) ** 0.5
+
+
 def _conclude(
     runner: JobRunner,
     settings: TuneSettings,
@@ -432,9 +477,10 @@ def _conclude(
         held_out = _held_out(runner, settings, [(val, settings.val_split, chosen)])[0]
         defaults_held_out = _held_out(runner, settings, [(val, settings.val_split, defaults)])[0]
         folds = []
-    fell_back = not held_out > defaults_held_out
+    fell_back = not beats_defaults(held_out, defaults_held_out, folds)
     trials = {entry.name: len(_complete(entry.study)) for entry in studies}
     train = best.value
+    tuned_held_out = held_out
     if fell_back:
         chosen = dict(defaults)
         held_out = defaults_held_out
@@ -443,6 +489,7 @@ def _conclude(
         tracker=settings.tracker,
         params=chosen,
         held_out=held_out,
+        tuned_held_out=tuned_held_out,
         defaults_held_out=defaults_held_out,
         train=train,
         fell_back=fell_back,

@@ -2,7 +2,8 @@
 
 The work is :func:`keeptrack.batch.track_many`; this module shows it. The summary is also saved
 as ``<output-dir>/batch.json``. The exit code is 0 when every source is done or skipped, 1 when
-any failed (the others' outputs are kept), 130 on Ctrl-C.
+any failed (the others' outputs are kept), 128 + the signal on Ctrl-C or SIGTERM (running
+jobs are killed and leave no files; finished sources stay complete).
 """
 
 from __future__ import annotations
@@ -20,11 +21,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from keeptrack.batch import DetectorSettings, SourceResult, expand_sources, track_many
+from keeptrack.cli import faults
 from keeptrack.cli.eval import wide_console
 from keeptrack.config import TrackerConfig
-
-#: Exit code of a run stopped with Ctrl-C (128 + SIGINT).
-EXIT_INTERRUPTED = 130
 
 
 def wants_batch(sources: list[str], output_dir: Path | None) -> bool:
@@ -128,8 +127,9 @@ def run_batch(
         except KeyboardInterrupt:
             interrupted = True
     if interrupted:
-        console.print("interrupted; finished sources are complete, rerun with --resume")
-        raise typer.Exit(EXIT_INTERRUPTED)
+        how, code = faults.current_stop()
+        console.print(f"{how}; finished sources are complete, rerun with --resume")
+        raise typer.Exit(code)
     wide_console().print(summary_table(results))
     (output_dir / "batch.json").write_text(
         json.dumps([asdict(r) for r in results], indent=2) + "\n"

@@ -92,6 +92,12 @@ class SignalWatch:
 _active: list[SignalWatch] = []
 
 
+def current_stop() -> tuple[str, int]:
+    """``(how the user stopped the run, exit code)`` as the innermost :func:`stops_cleanly`
+    saw it (Ctrl-C when no signal was recorded); for commands that report stops themselves."""
+    return _active[-1].what() if _active else ("interrupted", EXIT_INTERRUPTED)
+
+
 def stops_cleanly(command: Callable[..., None]) -> Callable[..., None]:
     """Run a command under a :class:`SignalWatch`; a stop signal before the pipeline's loop
     (loading a model, compiling the tracker) exits with its code and one line too."""

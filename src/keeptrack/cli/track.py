@@ -311,6 +311,7 @@ def track(
                 confidence=confidence,
                 nms_iou=nms_iou,
                 input_size=parse_size(input_size),
+                det_scores=det_scores,
             )
             options = {"fps": fps, "max_frames": max_frames, "trace_length": trace_length}
             options["show_confidence"] = show_confidence

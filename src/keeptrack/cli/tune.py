@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from keeptrack.cli.eval import Benchmark, fail, wide_console
+from keeptrack.cli.faults import EXIT_INTERRUPTED
 from keeptrack.config import TrackerConfig, save_tracker_config
 from keeptrack.executors import JobRunner
 from keeptrack.trackers.registry import (
@@ -52,9 +53,13 @@ def result_table(result: TuneResult) -> Table:
     table = Table(title=f"{result.tracker}: {metric} ({result.protocol})", box=box.SIMPLE_HEAD)
     for heading in ("", "held-out", "train (optimistic)"):
         table.add_column(heading, justify="right" if heading else "left")
-    tuned = "defaults (kept)" if result.fell_back else "tuned"
-    table.add_row(tuned, f"{100 * result.held_out:.2f}", f"{100 * result.train:.2f}")
-    if not result.fell_back:
+    if result.fell_back:
+        table.add_row(
+            "defaults (kept)", f"{100 * result.held_out:.2f}", f"{100 * result.train:.2f}"
+        )
+        table.add_row("tuned (not kept)", f"{100 * result.tuned_held_out:.2f}", "")
+    else:
+        table.add_row("tuned", f"{100 * result.held_out:.2f}", f"{100 * result.train:.2f}")
         table.add_row("defaults", f"{100 * result.defaults_held_out:.2f}", "")
     for i, fold in enumerate(result.folds, start=1):
         table.add_row(
@@ -163,6 +168,9 @@ def tune_command(
         save_tracker_config(output, TrackerConfig(result.tracker, result.params), {"tune": report})
     except (ValueError, FileNotFoundError, ImportError) as error:
         fail(error)
+    except KeyboardInterrupt:  # complete trials are in the storage; unfinished ones are ignored
+        Console(stderr=True).print("interrupted; rerun the same command to resume the studies")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     out = Console()
     out.print(result_table(result))
     if result.fell_back:
