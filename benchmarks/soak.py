@@ -10,7 +10,9 @@ feature galleries fill and empty as they would with a real model.
 
     python benchmarks/soak.py [--frames 1000000] [--every 100000] [--trackers sort,bytetrack]
 
-Each tracker runs in a fresh process, so RSS belongs to that tracker alone. Frames/s are
+At the end each aged tracker races a fresh one, 500-frame chunks in turn on the same machine
+(the last row per tracker: aged vs fresh frames/s and their ratio), which no other load can
+bias. Each tracker runs in a fresh process, so RSS belongs to that tracker alone. Frames/s are
 counted in CPU time spent inside ``update`` (``time.process_time``), so other work on a shared
 machine does not pass for a slowdown; the wall time of each block is printed too.
 """
@@ -86,7 +88,10 @@ def measure(name: str, frames: int, every: int) -> None:
     block_start = time.perf_counter()
     tracker_seconds = 0.0
     first: tuple[float, float] | None = None
-    for index, (detections, ids) in enumerate(synthetic_stream(frames), start=1):
+    stream = synthetic_stream(frames + 10**9)  # runs on past ``frames`` for the comparison
+    for index, (detections, ids) in enumerate(stream, start=1):
+        if index > frames:
+            break
         extra = {"embeddings": embeddings_for(ids, rng)} if needs_embeddings else {}
         start = time.process_time()
         tracker.update(detections, **extra)
@@ -108,6 +113,37 @@ def measure(name: str, frames: int, every: int) -> None:
             )
             tracker_seconds = 0.0
             block_start = time.perf_counter()
+    aged_vs_fresh(name, tracker, stream, rng)
+
+
+def aged_vs_fresh(name: str, aged, stream, rng: np.random.Generator, chunks: int = 20) -> None:
+    """Speed of the aged tracker against a fresh one under the same load: they take turns on
+    500-frame chunks of their own streams, so whatever else the machine runs slows both alike
+    (on a shared machine the block rates above drift with the load, this ratio does not)."""
+    fresh = create_tracker(name)
+    young = synthetic_stream(10**9, seed=3)
+    needs_embeddings = name == "deepsort"
+    seconds = {"aged": 0.0, "fresh": 0.0}
+    for _ in range(2_000):  # the fresh stream reaches its steady number of objects
+        detections, ids = next(young)
+        fresh.update(detections, **(
+            {"embeddings": embeddings_for(ids, rng)} if needs_embeddings else {}
+        ))  # fmt: skip
+    for _ in range(chunks):
+        for label, tracker, frames in (("aged", aged, stream), ("fresh", fresh, young)):
+            for _ in range(500):
+                detections, ids = next(frames)
+                extra = {"embeddings": embeddings_for(ids, rng)} if needs_embeddings else {}
+                start = time.process_time()
+                tracker.update(detections, **extra)
+                seconds[label] += time.process_time() - start
+    frames = chunks * 500
+    aged_fps, fresh_fps = frames / seconds["aged"], frames / seconds["fresh"]
+    print(
+        f"| {name} | aged vs fresh, interleaved | {rss_mb():.1f} | | {aged_fps:,.0f} vs "
+        f"{fresh_fps:,.0f} | {aged_fps / fresh_fps:.2f} | |",
+        flush=True,
+    )
 
 
 def main() -> None:

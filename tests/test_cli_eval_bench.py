@@ -187,6 +187,34 @@ def test_bench_rejects_unknown_tracker_options(small_data, tmp_path):
     assert run.exit_code == 1 and "unknown tracker" in run.output
 
 
+def test_bench_per_tracker_options_and_a_tracker_that_cannot_run(small_data, tmp_path):
+    out = tmp_path / "bench"
+    run = invoke(
+        "bench",
+        "--data",
+        small_data,
+        "--trackers",
+        "sort,bytetrack,deepsort",
+        "--output-dir",
+        out,
+        "--tracker.high_conf_det_threshold",  # SORT has no such parameter: only ByteTrack gets it
+        "0.5",
+        "--tracker.sort.lost_track_buffer",
+        "10",
+    )
+    assert run.exit_code == 0, run.output
+    assert "deepsort could not run" in run.output and "frame is required" in run.output
+    payload = json.loads((out / "bench.json").read_text())
+    assert [r["tracker"] for r in payload] == ["sort", "bytetrack"]
+    assert payload[0]["params"] == {"lost_track_buffer": 10}
+    assert payload[1]["params"] == {"high_conf_det_threshold": 0.5}
+    run = invoke(
+        "bench", "--data", small_data, "--trackers", "sort", "--output-dir", out,
+        "--tracker.bytetrack.high_conf_det_threshold", "0.5",
+    )  # fmt: skip
+    assert run.exit_code == 1 and "not in --trackers" in run.output
+
+
 def test_bench_lists_tracker_options(small_data):
     run = invoke("bench", "--data", small_data, "--trackers", "bytetrack", "--list-params")
     assert run.exit_code == 0

@@ -36,6 +36,9 @@ CONFIGS = {
     "botsort": ("botsort", {}),
     "botsort-class-aware": ("botsort", {"class_aware": True}),
     "botsort-no-cmc": ("botsort", {"cmc": None}),
+    "hybridsort": ("hybridsort", {}),
+    "hybridsort-class-aware": ("hybridsort", {"class_aware": True}),
+    "hybridsort-boxes": ("hybridsort", {"cmc": "boxes"}),
     "deepsort": ("deepsort", {}),
     "deepsort-class-aware": ("deepsort", {"class_aware": True}),
     "deepsort-boxes": ("deepsort", {"cmc": "boxes"}),
@@ -49,14 +52,14 @@ def _with_classes(frames: list[np.ndarray], seed: int) -> list[np.ndarray]:
 
 
 def _embeddings(frames: list[np.ndarray], seed: int) -> list[np.ndarray]:
-    """Deterministic 128-d unit embeddings: the box's position, size and a little noise, so
+    """Deterministic 32-d unit embeddings: the box's position, size and a little noise, so
     appearance agrees with motion most of the time and the cascade really decides."""
     rng = np.random.default_rng(seed)
-    basis = rng.standard_normal((4, 128))
+    basis = rng.standard_normal((4, 32))
     out = []
     for f in frames:
         boxes = f[:, :4] / 500.0
-        e = np.sin(boxes @ basis) + 0.3 * rng.standard_normal((len(f), 128))
+        e = np.sin(boxes @ basis) + 0.3 * rng.standard_normal((len(f), 32))
         out.append(e / np.linalg.norm(e, axis=1, keepdims=True))
     return out
 

@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 
 from keeptrack.trackers.registry import TRACKERS
 
-EXAMPLES = 12
+EXAMPLES = 30
 SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -67,7 +67,7 @@ def plans(tracker: str, box_kind: str, length: int = 14) -> st.SearchStrategy[Pl
 
 
 def test_every_registered_tracker_is_covered():
-    assert set(TRACKER_NAMES) == set(TRACKERS) and len(TRACKERS) == 5
+    assert set(TRACKER_NAMES) == set(TRACKERS) and len(TRACKERS) == 6
 
 
 @pytest.mark.parametrize("box_kind", BOX_KINDS)

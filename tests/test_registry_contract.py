@@ -179,3 +179,21 @@ def test_deepsort_tracks_oriented_boxes():
     box = np.array([[100, 80, 60, 20, 0.3, 0.9, 0]])
     out = tracker.update(box, embeddings=np.ones((1, 8)), box_format="xywhr")
     assert out.shape == (1, 9) and out[0, 5] == 1
+
+
+@pytest.mark.parametrize("name", sorted(TRACKERS))
+def test_appearance_model_takes_both_names(name):
+    """Trackers with appearance accept ``feature_extractor`` (Roboflow) and ``reid_model``
+    (BoT-SORT, boxmot) alike, and refuse two different models."""
+    from keeptrack.appearance import ReIDModel
+    from keeptrack.trackers.registry import tracker_class
+
+    params = tracker_class(name).parameter_names()
+    if "feature_extractor" not in params and "reid_model" not in params:
+        pytest.skip(f"{name} has no appearance model")
+    model = ReIDModel.histogram()
+    for alias in ("feature_extractor", "reid_model"):
+        got = create_tracker(name, **{alias: model}).get_params()
+        assert got["feature_extractor"] is got["reid_model"] is model
+    with pytest.raises(ValueError, match="not both"):
+        create_tracker(name, feature_extractor=model, reid_model=ReIDModel.histogram())

@@ -274,9 +274,11 @@ def test_signal_finalises_outputs(mot15_dir, tmp_path, signum, code, said):
     assert f"{said} after {frames} frames; outputs saved" in stderr
     assert "Traceback" not in stderr
     assert 10 <= frames < 795
-    assert video_frames(out) == frames
+    # Every output holds frames 1..N; the frame being written when the signal came may have
+    # reached the outputs written before the others (video, then MOT, then JSON).
+    assert frames <= video_frames(out) <= frames + 1
     assert len(lines.read_text().splitlines()) == frames
-    assert read_mot_file(res)[:, 0].max() <= frames
+    assert read_mot_file(res)[:, 0].max() <= frames + 1
 
 
 def test_video_on_a_tiny_tmpfs_is_finalised_before_the_disk_fills(mot15_dir, tmp_path):

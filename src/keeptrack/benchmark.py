@@ -10,8 +10,16 @@ import numpy as np
 from keeptrack.geometry import xyxy_to_tlwh
 
 
-def track_detections(tracker, frames: Sequence[np.ndarray]) -> tuple[np.ndarray, float]:
+def track_detections(
+    tracker, frames: Sequence[np.ndarray], embeddings: Sequence[np.ndarray] | None = None
+) -> tuple[np.ndarray, float]:
     """Feed per-frame ``(N, 5|6)`` detection arrays to ``tracker``.
+
+    Args:
+        tracker: A keeptrack tracker.
+        frames: Detections per frame.
+        embeddings: Appearance features per frame, one row per detection, passed as
+            ``update(..., embeddings=)`` (appearance trackers only).
 
     Returns:
         ``(rows, seconds)``: MOTChallenge result rows ``[frame, id, left, top, width, height,
@@ -21,7 +29,10 @@ def track_detections(tracker, frames: Sequence[np.ndarray]) -> tuple[np.ndarray,
     elapsed = 0.0
     for index, detections in enumerate(frames, start=1):
         start = time.perf_counter()
-        out = tracker.update(detections)
+        if embeddings is None:
+            out = tracker.update(detections)
+        else:
+            out = tracker.update(detections, embeddings=embeddings[index - 1])
         elapsed += time.perf_counter() - start
         if len(out):
             results.append(

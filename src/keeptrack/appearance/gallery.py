@@ -47,6 +47,10 @@ def ema_update(smooth: np.ndarray, new: np.ndarray, momentum: float) -> np.ndarr
 class FeatureGallery:
     """The last ``budget`` features of each track, keyed by an internal track key.
 
+    Each track's features live in one ring buffer of ``budget`` rows, so adding a feature is
+    one row write, and :meth:`distance` compares every stored feature of every track with the
+    frame's detections in one matrix product.
+
     Args:
         budget: Features kept per track (DeepSORT's ``nn_budget``); unlimited when ``None``.
     """
@@ -55,24 +59,38 @@ class FeatureGallery:
         if budget is not None and int(budget) < 1:
             raise ValueError(f"nn_budget must be >= 1 or None; got {budget}")
         self.budget = None if budget is None else int(budget)
-        self._features: dict[int, np.ndarray] = {}
+        # key -> [buffer (rows, D), features stored so far]
+        self._rings: dict[int, list] = {}
 
     def __len__(self) -> int:
-        return len(self._features)
+        return len(self._rings)
 
     def add(self, keys: np.ndarray, features: np.ndarray) -> None:
         """Append one feature row per key; zero rows (no appearance) are not stored."""
-        for key, feature in zip(keys.tolist(), features, strict=True):
-            if not feature.any():
-                continue
-            old = self._features.get(key)
-            stack = feature[None] if old is None else np.concatenate([old, feature[None]])
-            self._features[key] = stack if self.budget is None else stack[-self.budget :]
+        features = np.asarray(features, dtype=np.float32)
+        seen = np.any(features, axis=1)
+        for key, feature in zip(np.asarray(keys)[seen].tolist(), features[seen], strict=True):
+            ring = self._rings.get(key)
+            if ring is None:
+                rows = self.budget or 16
+                ring = self._rings[key] = [np.empty((rows, len(feature)), np.float32), 0]
+            buffer, count = ring
+            if self.budget is None and count == len(buffer):
+                buffer = ring[0] = np.concatenate([buffer, np.empty_like(buffer)])
+            buffer[count % len(buffer)] = feature
+            ring[1] = count + 1
 
     def keep(self, keys: np.ndarray) -> None:
         """Forget every track not in ``keys`` (deleted tracks)."""
         alive = set(np.asarray(keys).tolist())
-        self._features = {k: v for k, v in self._features.items() if k in alive}
+        self._rings = {k: v for k, v in self._rings.items() if k in alive}
+
+    def _stored(self, key: int) -> np.ndarray | None:
+        ring = self._rings.get(key)
+        if ring is None:
+            return None
+        buffer, count = ring
+        return buffer[: min(count, len(buffer))]
 
     def distance(
         self, keys: np.ndarray, features: np.ndarray, metric: str = "cosine"
@@ -85,18 +103,31 @@ class FeatureGallery:
         cost = np.full((len(keys), len(features)), np.inf)
         if len(features) == 0:
             return cost
-        has_feature = np.any(features, axis=1)
+        rows, stored = [], []
         for row, key in enumerate(np.asarray(keys).tolist()):
-            gallery = self._features.get(key)
+            gallery = self._stored(key)
             if gallery is not None:
-                cost[row] = appearance_distance(gallery, features, metric).min(axis=0)
-        cost[:, ~has_feature] = np.inf
+                rows.append(row)
+                stored.append(gallery)
+        if stored:
+            sizes = np.array([len(g) for g in stored])
+            starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+            every = appearance_distance(np.concatenate(stored), features, metric)
+            cost[rows] = np.minimum.reduceat(every, starts, axis=0)
+        cost[:, ~np.any(features, axis=1)] = np.inf
         return cost
 
     def state_dict(self) -> dict[int, np.ndarray]:
-        """Copies of every track's stored features."""
-        return {k: v.copy() for k, v in self._features.items()}
+        """Copies of every track's stored features, oldest first."""
+        out = {}
+        for key, (buffer, count) in self._rings.items():
+            size = min(count, len(buffer))
+            out[key] = np.roll(buffer[:size], -(count % len(buffer)) if count > size else 0, 0)
+        return out
 
     def load_state_dict(self, state: dict[int, np.ndarray]) -> None:
         """Restore features saved by :meth:`state_dict`."""
-        self._features = {int(k): np.asarray(v, dtype=np.float32) for k, v in state.items()}
+        self._rings = {}
+        for key, features in state.items():
+            features = np.asarray(features, dtype=np.float32)
+            self.add(np.full(len(features), int(key)), features)

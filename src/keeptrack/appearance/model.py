@@ -401,7 +401,7 @@ class ReIDModel:
         dim = osnet.EMBEDDING_DIM
         if backend == "torch":
             return cls(TorchBackend(module, device, half), spec, bgr, batch_size, dim)
-        onnx_model = mobilenet.export_onnx(module, spec.input_size)
+        onnx_model = onnx_export.export_onnx(module, spec)
         return cls(OnnxBackend(onnx_model, threads=threads), spec, bgr, batch_size, dim)
 
     @classmethod

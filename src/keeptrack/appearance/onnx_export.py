@@ -24,6 +24,7 @@ from typing import Any
 
 from keeptrack.appearance._lazy import require
 from keeptrack.appearance.crops import IMAGENET_MEAN, IMAGENET_STD, CropSpec
+from keeptrack.appearance.mobilenet import export_onnx as export_graph
 
 #: Normalisation per exporter layout: ``(mean, std, rgb)`` on the [0, 1] scale.
 LAYOUTS = {
@@ -69,8 +70,6 @@ def export_onnx(
     Returns:
         The serialised ONNX model (ONNX Runtime loads it straight from memory).
     """
-    from keeptrack.appearance.mobilenet import export_onnx as export_graph
-
     onnx = require("onnx", "onnx")
     model = onnx.load_from_string(export_graph(module, spec.input_size))
     for key, value in (

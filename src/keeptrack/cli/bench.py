@@ -5,7 +5,9 @@ For each tracker and sequence: feed ``det/det.txt`` frame by frame, time only
 :func:`keeptrack.eval.evaluate_mot_sequences`. One table (HOTA, MOTA, IDF1, IDSW, AssA, DetA,
 tracker-only frames/s, peak memory) is printed and saved as Markdown and JSON, with a plot of
 HOTA against frames/s. Tracker parameters come from each tracker's signature as
-``--tracker.<param> value``; they apply to every tracker run.
+``--tracker.<param> value`` (every tracker that has the parameter) or
+``--tracker.<tracker>.<param> value`` (that tracker only). A tracker that cannot run on the
+data (DeepSORT needs frames or embeddings) is reported by name; the others' results are kept.
 """
 
 from __future__ import annotations
@@ -16,13 +18,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich import box
 from rich.progress import Progress
 from rich.table import Table
 
 from keeptrack.benchmark import bytetrack_output_filter, track_detections
+from keeptrack.cli.bench_options import split_tracker_options
 from keeptrack.cli.eval import INPUT_ERRORS, Benchmark, fail, wide_console
+from keeptrack.cli.reid import (
+    REID_HELP,
+    appearance_parameter,
+    check_reid,
+    sequence_appearance,
+    uses_appearance,
+)
 from keeptrack.config import resolve_tracker
 from keeptrack.eval import COMBINED, evaluate_mot_sequences
 from keeptrack.eval.evaluate import summarize_sequences
@@ -36,7 +47,6 @@ from keeptrack.io.sequence import Split as Frames
 from keeptrack.sweep import SequenceJob, collect, load_sequence, peak_memory_mb, track_and_score
 from keeptrack.trackers.registry import (
     create_tracker,
-    parse_tracker_options,
     tracker_class,
     tracker_parameters,
 )
@@ -65,14 +75,17 @@ class TrackerRun:
         return row
 
 
-def _make_tracker(name: str, options: dict[str, Any], seq: Sequence):
+def _make_tracker(name: str, options: dict[str, Any], seq: Sequence, model: Any = None):
     """A fresh tracker for ``seq``; ``frame_rate`` comes from ``seqinfo.ini`` unless set on the
-    command line, and ``cmc="file"`` replays the sequence's ``gmc.txt``."""
+    command line, ``cmc="file"`` replays the sequence's ``gmc.txt``, and ``model`` (the
+    ``--reid`` model) goes to the tracker's appearance parameter."""
     cls = tracker_class(name)
     params = resolve_cmc(dict(options), seq)
     frame_rate = seq.frame_rate
     if "frame_rate" in tracker_parameters(cls):
         params.setdefault("frame_rate", frame_rate)
+    if model is not None:
+        params[appearance_parameter(name)] = model
     return create_tracker(name, **params)
 
 
@@ -84,18 +97,27 @@ def run_tracker(
     output_dir: Path,
     benchmark: Benchmark,
     progress: Progress,
+    appearance: dict[str, tuple[Any, list[np.ndarray]]] | None = None,
 ) -> TrackerRun:
-    """Track every sequence, write results, measure speed and memory, and score."""
+    """Track every sequence, write results, measure speed and memory, and score.
+
+    ``appearance``: per sequence, the ``--reid`` model and every detection's features, used by
+    trackers that take appearance (the others ignore it).
+    """
     task = progress.add_task(name, total=len(sequences) + 1)
     results, seconds = {}, 0.0
+    if appearance is not None and not uses_appearance(name):
+        appearance = None
     # The first update in a process compiles (or loads from Numba's cache) the tracker's
     # compiled step: one untimed frame keeps that out of the speed.
     warm_up = next((f for s in sequences for f in s.frames if len(f)), None)
-    if warm_up is not None:
+    if warm_up is not None and appearance is None:
         _make_tracker(name, options, sequences[0]).update(warm_up)
     for seq in sequences:
         progress.update(task, description=f"{name} {seq.name}")
-        rows, elapsed = track_detections(_make_tracker(name, options, seq), seq.frames)
+        model, features = (None, None) if appearance is None else appearance[seq.name]
+        tracker = _make_tracker(name, options, seq, model)
+        rows, elapsed = track_detections(tracker, seq.frames, features)
         seconds += elapsed
         if frames is Frames.val_half:
             rows = bytetrack_output_filter(rows)  # ByteTrack's MOT17 val-half protocol
@@ -106,8 +128,9 @@ def run_tracker(
     # with the most detections (where the tracker holds the most state).
     progress.update(task, description=f"{name} peak memory")
     busiest = max(sequences, key=lambda s: sum(len(f) for f in s.frames))
+    model, features = (None, None) if appearance is None else appearance[busiest.name]
     tracemalloc.start()
-    track_detections(_make_tracker(name, options, busiest), busiest.frames)
+    track_detections(_make_tracker(name, options, busiest, model), busiest.frames, features)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     progress.advance(task)
@@ -278,11 +301,15 @@ def bench(
     ray_address: Annotated[
         str | None, typer.Option(help="Ray cluster to join (default: start a local Ray).")
     ] = None,
+    reid: Annotated[
+        str | None, typer.Option(help=REID_HELP + " Needs the sequences' img1/ frames.")
+    ] = None,
 ) -> None:
     """Run trackers on a data set's detections, score them and compare accuracy and speed.
 
-    Set tracker parameters with --tracker.<param> VALUE (e.g. --tracker.lost_track_buffer 60);
-    each applies to every tracker run. --list-params shows them.
+    Set tracker parameters with --tracker.<param> VALUE (e.g. --tracker.lost_track_buffer 60),
+    given to every tracker that has it, or --tracker.<tracker>.<param> VALUE for one tracker
+    (e.g. --tracker.bytetrack.high_conf_det_threshold 0.5). --list-params shows them.
     """
     console = wide_console()
     try:
@@ -292,29 +319,53 @@ def bench(
         if list_params:
             console.print(parameters_table(names))
             return
-        options = {n: parse_tracker_options(tracker_class(n), list(ctx.args)) for n in names}
+        options = split_tracker_options(names, list(ctx.args))
         if tracker_config is not None:
             chosen = resolve_tracker(names[0], False, tracker_config, list(ctx.args))
             if chosen.tracker not in names:
                 raise ValueError(f"--tracker-config is for {chosen.tracker}, not in --trackers")
             options[chosen.tracker] = chosen.params
+        if reid is not None:
+            check_reid(reid, next((n for n in names if uses_appearance(n)), names[0]))
+            if workers != 1 or executor != "local":
+                raise ValueError("--reid runs serially: drop --workers / --executor")
         sequences = load_sequences(data, frames)
-        runs = []
+        appearance = None
+        if reid is not None:
+            appearance = {
+                s.name: sequence_appearance(reid, s.folder, s.frames, s.start, s.frame_rate)
+                for s in sequences
+            }
+        runs, failed = [], []
         with Progress(console=console, transient=True) as progress:
             if workers == 1 and executor == "local":
                 for name in names:
-                    runs.append(
-                        run_tracker(
-                            name, options[name], sequences, frames, output_dir, benchmark, progress
+                    try:
+                        runs.append(
+                            run_tracker(
+                                name,
+                                options[name],
+                                sequences,
+                                frames,
+                                output_dir,
+                                benchmark,
+                                progress,
+                                appearance,
+                            )
                         )
-                    )
+                    except ValueError as error:  # e.g. DeepSORT without frames: others run on
+                        failed.append(f"{name} could not run on {data}: {error}")
             else:
                 with JobRunner(workers, executor, ray_address) as runner:
                     runs = run_trackers_parallel(
                         names, options, data, frames, output_dir, benchmark, runner, progress
                     )
+        if not runs:
+            raise ValueError("; ".join(failed))
     except (*INPUT_ERRORS, ImportError) as error:
         fail(error)
+    for message in failed:
+        console.print(f"[bold red]skipped[/] {message}")
     total_frames = sum(len(s.frames) for s in sequences)
     title = f"{data} ({len(sequences)} sequences, {total_frames} frames, frames: {frames.value})"
     table = markdown_table(runs)

@@ -23,6 +23,7 @@ from rich.table import Table
 
 from keeptrack.annotate import TrackAnnotator
 from keeptrack.cli.eval import fail
+from keeptrack.cli.reid import REID_HELP, check_reid, prepare_reid
 from keeptrack.cli.track import (
     SETUP_ERRORS,
     finish,
@@ -95,12 +96,14 @@ def demo(
     fps: Annotated[float | None, typer.Option(help="Frame rate instead of the source's.")] = None,
     frames: Annotated[int, typer.Option(help="Length of the synthetic scene.")] = 150,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic scene's noise.")] = 0,
+    reid: Annotated[str | None, typer.Option(help=REID_HELP)] = None,
 ) -> None:
     """Render a synthetic street, track it and score it (or run on --source): a self-test of
     the whole pipeline that needs no download."""
     console = Console()
     try:
         build_tracker = tracker_builder(tracker, ctx.args)
+        check_reid(reid, tracker)
         scene: FrameSource
         if source is None:
             scene = SyntheticScene(length=frames, fps=fps or 15.0, seed=seed)
@@ -110,8 +113,13 @@ def demo(
             scene = open_source(source, fps)
             truth = find_gt(source, gt)
             det_name = detector or default_detector()
-        tracker_obj = build_tracker(scene.fps)
         det = create_detector(det_name)
+        if reid == "adapt" and source is None:
+            raise ValueError("--reid adapt needs --source (it reads the input twice)")
+        appearance, det = prepare_reid(
+            reid, tracker, source, fps, det, scene.fps, None, None, console
+        )
+        tracker_obj = build_tracker(scene.fps, **appearance)
     except SETUP_ERRORS as error:
         fail(error)
     with tempfile.TemporaryDirectory() as folder:

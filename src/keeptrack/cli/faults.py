@@ -3,7 +3,9 @@
 The pipeline already stops cleanly and closes every output for a truncated source, a failed
 output (disk full) and ``KeyboardInterrupt``; this module turns SIGTERM and SIGHUP into that
 same interrupt, keeps a second signal from breaking the finalisation of the outputs, and maps
-how a run ended to what the user is told:
+how a run ended to what the user is told. "N frames" are the frames every output holds; the
+frame being written when a run stopped may also be in the outputs written before the one that
+failed (each frame goes to the video, then the MOT file, then the JSON lines):
 
 ===========================  ====  ===========================================================
 how the run ended            exit  what is said (stderr, one line)

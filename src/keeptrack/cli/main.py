@@ -1,34 +1,76 @@
-"""Entry point of the ``keeptrack`` command: one sub-command per module in this package."""
+"""Entry point of the ``keeptrack`` command: one sub-command per module in this package.
+
+Sub-commands load on demand: ``keeptrack --help`` imports none of them, and ``keeptrack eval``
+imports only the evaluation code (not OpenCV, supervision or the trackers), so a command costs
+only what it uses.
+"""
 
 from __future__ import annotations
 
-import typer
+import importlib
+from typing import Any
 
-from keeptrack.cli.bench import bench
-from keeptrack.cli.demo import demo
-from keeptrack.cli.eval import evaluate
-from keeptrack.cli.track import track
-from keeptrack.cli.tune import tune_command
+import click
+import typer
+from typer.core import TyperGroup
+
+#: Commands that run trackers accept --tracker.<param> options generated from tracker
+#: signatures and parsed by keeptrack.trackers.registry, so click must pass them through.
+_TRACKER_OPTIONS = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+#: name -> (module, function, one-line help for the command list, takes tracker options).
+COMMANDS: dict[str, tuple[str, str, str, bool]] = {
+    "track": (
+        "keeptrack.cli.track",
+        "track",
+        "Track videos, webcams, streams or image folders into annotated videos and results.",
+        True,
+    ),
+    "eval": (
+        "keeptrack.cli.eval",
+        "evaluate",
+        "Score MOTChallenge results (TrackEval-exact).",
+        False,
+    ),
+    "bench": ("keeptrack.cli.bench", "bench", "Run and score trackers on MOTChallenge data.", True),
+    "tune": ("keeptrack.cli.tune", "tune_command", "Tune a tracker's parameters, held out.", True),
+    "demo": ("keeptrack.cli.demo", "demo", "Track a built-in synthetic scene and score it.", True),
+}
+
+
+class LazyCommands(TyperGroup):
+    """A command group that imports a sub-command's module only when that command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, function, _, tracker_options = COMMANDS[name]
+        single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+        settings: dict[str, Any] = _TRACKER_OPTIONS if tracker_options else {}
+        single.command(name, context_settings=settings)(
+            getattr(importlib.import_module(module), function)
+        )
+        return typer.main.get_command(single)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, entry[2]) for name, entry in COMMANDS.items()])
+
 
 app = typer.Typer(
     name="keeptrack",
+    cls=LazyCommands,
     help="Multi-object tracking: track videos, evaluate results, benchmark and tune trackers.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 
 @app.callback()
 def _root() -> None:
     """keeptrack: fast, faithful multi-object tracking."""
-
-
-# Commands that run trackers accept --tracker.<param> options generated from tracker signatures
-# and parsed by keeptrack.trackers.registry, so click must pass unknown options through.
-_TRACKER_OPTIONS = {"allow_extra_args": True, "ignore_unknown_options": True}
-app.command("eval")(evaluate)
-app.command("bench", context_settings=_TRACKER_OPTIONS)(bench)
-app.command("track", context_settings=_TRACKER_OPTIONS)(track)
-app.command("demo", context_settings=_TRACKER_OPTIONS)(demo)
-app.command("tune", context_settings=_TRACKER_OPTIONS)(tune_command)

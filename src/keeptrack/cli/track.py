@@ -32,6 +32,7 @@ from keeptrack.batch import DetectorSettings
 from keeptrack.cli import faults
 from keeptrack.cli.batch import run_batch, wants_batch
 from keeptrack.cli.eval import fail
+from keeptrack.cli.reid import REID_HELP, check_reid, prepare_reid
 from keeptrack.config import resolve_tracker
 from keeptrack.detectors import DETECTORS, DetectorError, create_detector
 from keeptrack.io.frameless import open_tracking_source
@@ -89,10 +90,11 @@ def tracker_builder(
             )
         params = resolve_cmc(params, load_sequence(folder, detections=False, gt=False))
 
-    def build(frame_rate: float) -> Any:
+    def build(frame_rate: float, **fixed: Any) -> Any:
+        """``fixed``: arguments the command itself sets (the ``--reid`` model)."""
         if "frame_rate" in tracker_parameters(cls):  # an explicit --tracker.frame_rate wins
             params.setdefault("frame_rate", frame_rate)
-        return cls(**params)
+        return cls(**params, **fixed)
 
     return build
 
@@ -285,6 +287,10 @@ def track(
             "over the file (minmax) or clipped (clip)."
         ),
     ] = "reject",
+    reid: Annotated[str | None, typer.Option(help=REID_HELP)] = None,
+    reid_save: Annotated[
+        Path | None, typer.Option(help="With --reid adapt: save the learnt head (.npz).")
+    ] = None,
 ) -> None:
     """Track objects in a video, webcam, stream or image folder; write an annotated video and
     results."""
@@ -294,6 +300,8 @@ def track(
         given = getattr(ctx.get_parameter_source("tracker"), "name", "DEFAULT") != "DEFAULT"
         chosen = resolve_tracker(tracker, given, tracker_config, ctx.args)
         if wants_batch(source, output_dir):
+            if reid is not None:
+                raise ValueError("--reid runs on one source at a time; drop --output-dir")
             settings = DetectorSettings(
                 name=detector,
                 model=model,
@@ -310,13 +318,13 @@ def track(
             run_batch(source, output_dir, chosen, settings, save, options, workers, executor,
                       ray_address, resume)  # fmt: skip
             return
+        check_reid(reid, chosen.tracker)
         build_tracker = tracker_builder(chosen.tracker, [], chosen.params, source[0])
         frames = open_tracking_source(source[0], fps, detector)
     except (*SETUP_ERRORS, ImportError) as error:
         fail(error)
     folders = faults.missing_folders([output, mot_output, json_output])
     try:
-        tracker_obj = build_tracker(frames.fps)
         det = create_detector(
             detector,
             model=model,
@@ -328,6 +336,10 @@ def track(
             input_size=parse_size(input_size),
             det_scores=det_scores,
         )
+        appearance, det = prepare_reid(
+            reid, chosen.tracker, source[0], fps, det, frames.fps, max_frames, reid_save, console
+        )
+        tracker_obj = build_tracker(frames.fps, **appearance)
         annotator = TrackAnnotator(frames.size, trace_length, show_confidence=show_confidence)
         outputs = open_outputs(frames, output, mot_output, json_output, display, annotator)
     except SETUP_ERRORS as error:

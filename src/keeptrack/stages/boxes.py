@@ -140,6 +140,14 @@ def _area(box: np.ndarray) -> float:
 
 
 @njit(cache=True)
+def _areas(xyxy: np.ndarray) -> np.ndarray:
+    out = np.empty(len(xyxy))
+    for r in range(len(xyxy)):
+        out[r] = _area(xyxy[r])
+    return out
+
+
+@njit(cache=True)
 def _axis_iou(a: np.ndarray, b: np.ndarray, area_a: float, area_b: float) -> float:
     iw = min(a[2], b[2]) - max(a[0], b[0])
     ih = min(a[3], b[3]) - max(a[1], b[1])
@@ -153,65 +161,105 @@ def _corners(box: np.ndarray, out: np.ndarray) -> None:
     cos, sin = np.cos(box[4]), np.sin(box[4])
     ux, uy = cos * box[2] / 2, sin * box[2] / 2
     vx, vy = -sin * box[3] / 2, cos * box[3] / 2
-    for k, (su, sv) in enumerate(((-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0))):
+    for k in range(4):
+        su = 1.0 if k == 1 or k == 2 else -1.0
+        sv = 1.0 if k >= 2 else -1.0
         out[k, 0] = box[0] + su * ux + sv * vx
         out[k, 1] = box[1] + su * uy + sv * vy
 
 
 @njit(cache=True)
-def _clip(polygon: np.ndarray, count: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> int:
-    """Sutherland-Hodgman: the part of ``polygon[:count]`` left of the edge ``a -> b``, into
-    ``out``; returns its number of vertices."""
+def _clip(buffer: np.ndarray, src: int, count: int, a: np.ndarray, b: np.ndarray) -> int:
+    """Sutherland-Hodgman: the part of polygon ``buffer[src, :count]`` left of the edge
+    ``a -> b``, written to ``buffer[1 - src]``; returns its number of vertices."""
+    dst = 1 - src
     size = 0
     ex, ey = b[0] - a[0], b[1] - a[1]
     for k in range(count):
-        p, q = polygon[k], polygon[(k + 1) % count]
-        side_p = ex * (p[1] - a[1]) - ey * (p[0] - a[0])
-        side_q = ex * (q[1] - a[1]) - ey * (q[0] - a[0])
+        nxt = (k + 1) % count
+        px, py = buffer[src, k, 0], buffer[src, k, 1]
+        qx, qy = buffer[src, nxt, 0], buffer[src, nxt, 1]
+        side_p = ex * (py - a[1]) - ey * (px - a[0])
+        side_q = ex * (qy - a[1]) - ey * (qx - a[0])
         if side_p >= 0:
-            out[size, 0], out[size, 1] = p[0], p[1]
+            buffer[dst, size, 0], buffer[dst, size, 1] = px, py
             size += 1
         if (side_p >= 0) != (side_q >= 0):
             t = side_p / (side_p - side_q)
-            out[size, 0] = p[0] + t * (q[0] - p[0])
-            out[size, 1] = p[1] + t * (q[1] - p[1])
+            buffer[dst, size, 0] = px + t * (qx - px)
+            buffer[dst, size, 1] = py + t * (qy - py)
             size += 1
     return size
 
 
 @njit(cache=True)
-def rotated_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Exact IoU of two oriented boxes ``[cx, cy, w, h, angle]`` (convex polygon clipping)."""
+def _polygon_iou(a, b, corners_a, corners_b, buffer) -> float:
+    """IoU of oriented boxes ``a`` and ``b`` given their corners, clipping one by the other's
+    edges in the scratch ``buffer`` ``(2, 12, 2)``."""
     area_a, area_b = a[2] * a[3], b[2] * b[3]
     if area_a <= 0 or area_b <= 0:
         return 0.0
-    # Boxes whose circumscribed circles are apart cannot overlap: most pairs stop here.
-    reach = (np.sqrt(a[2] * a[2] + a[3] * a[3]) + np.sqrt(b[2] * b[2] + b[3] * b[3])) / 2
-    dx, dy = a[0] - b[0], a[1] - b[1]
-    if dx * dx + dy * dy >= reach * reach:
-        return 0.0
-    polygon, spare, edges = np.empty((12, 2)), np.empty((12, 2)), np.empty((4, 2))
-    _corners(a, polygon)
-    _corners(b, edges)
-    count = 4
+    buffer[0, :4] = corners_a
+    count, src = 4, 0
     for k in range(4):
-        count = _clip(polygon, count, edges[k], edges[(k + 1) % 4], spare)
-        polygon, spare = spare, polygon
+        count = _clip(buffer, src, count, corners_b[k], corners_b[(k + 1) % 4])
+        src = 1 - src
         if count == 0:
             return 0.0
     inter = 0.0
     for k in range(count):
-        p, q = polygon[k], polygon[(k + 1) % count]
-        inter += p[0] * q[1] - q[0] * p[1]
+        nxt = (k + 1) % count
+        inter += buffer[src, k, 0] * buffer[src, nxt, 1] - buffer[src, nxt, 0] * buffer[src, k, 1]
     inter = abs(inter) / 2
     return inter / max(area_a + area_b - inter, _EPS)
 
 
 @njit(cache=True)
-def _as_xyxy(box: np.ndarray) -> np.ndarray:
-    return np.array(
-        [box[0] - box[2] / 2, box[1] - box[3] / 2, box[0] + box[2] / 2, box[1] + box[3] / 2]
-    )
+def _all_corners(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Corners ``(n, 4, 2)`` of oriented boxes and their axis-aligned hulls ``(n, 4)``."""
+    corners = np.empty((len(boxes), 4, 2))
+    hulls = np.empty((len(boxes), 4))
+    for r in range(len(boxes)):
+        _corners(boxes[r], corners[r])
+        hulls[r, 0], hulls[r, 1] = corners[r, 0, 0], corners[r, 0, 1]
+        hulls[r, 2], hulls[r, 3] = corners[r, 0, 0], corners[r, 0, 1]
+        for k in range(1, 4):
+            hulls[r, 0] = min(hulls[r, 0], corners[r, k, 0])
+            hulls[r, 1] = min(hulls[r, 1], corners[r, k, 1])
+            hulls[r, 2] = max(hulls[r, 2], corners[r, k, 0])
+            hulls[r, 3] = max(hulls[r, 3], corners[r, k, 1])
+    return corners, hulls
+
+
+@njit(cache=True)
+def rotated_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Exact IoU of two oriented boxes ``[cx, cy, w, h, angle]`` (convex polygon clipping)."""
+    ca, cb = np.empty((4, 2)), np.empty((4, 2))
+    _corners(a, ca)
+    _corners(b, cb)
+    return _polygon_iou(a, b, ca, cb, np.empty((2, 12, 2)))
+
+
+@njit(cache=True)
+def _as_xyxy(boxes: np.ndarray) -> np.ndarray:
+    """``[cx, cy, w, h, ...]`` rows as ``xyxy`` ``(n, 4)``."""
+    out = np.empty((len(boxes), 4))
+    for r in range(len(boxes)):
+        half_w, half_h = boxes[r, 2] / 2, boxes[r, 3] / 2
+        out[r, 0], out[r, 1] = boxes[r, 0] - half_w, boxes[r, 1] - half_h
+        out[r, 2], out[r, 3] = boxes[r, 0] + half_w, boxes[r, 1] + half_h
+    return out
+
+
+@njit(cache=True)
+def _clip_pairs(a, b, corners_a, corners_b, pairs, out) -> None:
+    """Polygon IoU of the pairs marked in ``pairs`` (kept out of :func:`iou_matrix`'s loop,
+    which the clipping's scratch buffers would slow down tenfold)."""
+    buffer = np.empty((2, 12, 2))
+    rows, cols = np.nonzero(pairs)
+    for k in range(len(rows)):
+        r, c = rows[k], cols[k]
+        out[r, c] = _polygon_iou(a[r], b[c], corners_a[r], corners_b[c], buffer)
 
 
 @njit(cache=True)
@@ -223,17 +271,28 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     out = np.empty((len(a), len(b)))
     if a.shape[1] == 4:
-        area_a = np.array([_area(box) for box in a])
-        area_b = np.array([_area(box) for box in b])
+        area_a, area_b = _areas(a), _areas(b)
         for r in range(len(a)):
             for c in range(len(b)):
                 out[r, c] = _axis_iou(a[r], b[c], area_a[r], area_b[c])
         return out
+    corners_a, hulls_a = _all_corners(a)
+    corners_b, hulls_b = _all_corners(b)
+    xyxy_a, xyxy_b = _as_xyxy(a), _as_xyxy(b)
+    area_a, area_b = _areas(xyxy_a), _areas(xyxy_b)
+    rotated = np.zeros((len(a), len(b)), np.bool_)
     for r in range(len(a)):
         for c in range(len(b)):
             if a[r, 4] == 0 and b[c, 4] == 0:
-                ax, bx = _as_xyxy(a[r]), _as_xyxy(b[c])
-                out[r, c] = _axis_iou(ax, bx, _area(ax), _area(bx))
+                out[r, c] = _axis_iou(xyxy_a[r], xyxy_b[c], area_a[r], area_b[c])
             else:
-                out[r, c] = rotated_iou(a[r], b[c])
+                # Boxes whose hulls are apart cannot overlap: most pairs stop here.
+                out[r, c] = 0.0
+                rotated[r, c] = not (
+                    hulls_a[r, 0] >= hulls_b[c, 2]
+                    or hulls_b[c, 0] >= hulls_a[r, 2]
+                    or hulls_a[r, 1] >= hulls_b[c, 3]
+                    or hulls_b[c, 1] >= hulls_a[r, 3]
+                )
+    _clip_pairs(a, b, corners_a, corners_b, rotated, out)
     return out

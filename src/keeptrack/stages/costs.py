@@ -14,43 +14,35 @@ NO_APPEARANCE = np.empty((0, 0))
 
 
 @njit(cache=True)
-def pair_costs(
-    iou,
-    rows,
-    cols,
-    det,
-    dets,
-    fuse,
-    class_aware,
-    track_class,
-    appearance=NO_APPEARANCE,
-    appearance_threshold=0.0,
-    proximity_iou=0.0,
-):
+def pair_costs(iou, rows, cols, det, dets, fuse, class_aware, track_class):
     """Cost of tracks ``rows`` x detections ``cols`` (``dets`` are their rows in ``det``).
 
-    ``1 - IoU``, or with ``fuse`` ``1 - IoU * score`` (ByteTrack's score fusion). With an
-    ``appearance`` matrix (tracks x detections, BoT-SORT's cosine distance / 2) a pair that is
-    close (IoU at least ``proximity_iou``) and similar (distance at most
-    ``appearance_threshold``) costs the smaller of the two. With ``class_aware`` cross-class
-    pairs cost ``inf``.
+    ``1 - IoU``, or with ``fuse`` ``1 - IoU * score`` (ByteTrack's score fusion); with
+    ``class_aware`` cross-class pairs cost ``inf``.
     """
     cost = np.empty((len(rows), len(cols)))
-    with_appearance = appearance.shape[0] > 0
     for a in range(len(rows)):
         for b in range(len(cols)):
-            overlap = iou[rows[a], cols[b]]
-            value = 1.0 - overlap
+            value = 1.0 - iou[rows[a], cols[b]]
             if fuse:
                 value = 1.0 - (1.0 - value) * det[dets[b], SCORE]
-            if with_appearance:
-                distance = appearance[rows[a], dets[b]]
-                if distance <= appearance_threshold and overlap >= proximity_iou:
-                    value = min(value, distance)
             if class_aware and track_class[rows[a]] != det[dets[b], CLASS]:
                 value = np.inf
             cost[a, b] = value
     return cost
+
+
+@njit(cache=True)
+def with_appearance(cost, iou, rows, cols, dets, appearance, threshold, proximity_iou):
+    """BoT-SORT's fusion, in place: a pair that is close (IoU at least ``proximity_iou``) and
+    similar (``appearance`` distance, tracks x detections, at most ``threshold``) costs the
+    smaller of the two; forbidden (``inf``) pairs stay forbidden."""
+    for a in range(len(rows)):
+        for b in range(len(cols)):
+            distance = appearance[rows[a], dets[b]]
+            overlap = iou[rows[a], cols[b]]
+            if cost[a, b] < np.inf and distance <= threshold and overlap >= proximity_iou:
+                cost[a, b] = min(cost[a, b], distance)
 
 
 @njit(cache=True)

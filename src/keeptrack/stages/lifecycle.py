@@ -121,3 +121,29 @@ def duplicates(state, boxes, duration) -> np.ndarray:
 def reported(state, last_frame, n, frame_id) -> np.ndarray:
     """Rows of tracked tracks matched in this frame: what the tracker reports."""
     return np.flatnonzero((state[:n] == TRACKED) & (last_frame[:n] == frame_id))
+
+
+@njit(cache=True)
+def report_streaks(columns, n, streak, frame_id, minimum_consecutive_frames, next_id, max_age):
+    """SORT-family end of frame: report tracks matched now that are confirmed or have been
+    matched ``minimum_consecutive_frames`` frames in a row (or at once in the first frames of
+    a stream), mark unmatched confirmed tracks lost and delete those unseen for more than
+    ``max_age`` frames.
+
+    Returns:
+        ``(n, next_id, det_index, track_id)`` as a step returns them.
+    """
+    track_id, state, last_frame, det_index = columns[0], columns[1], columns[7], columns[9]
+    matched_now = last_frame[:n] == frame_id
+    warm_up = frame_id <= minimum_consecutive_frames
+    ready = np.flatnonzero(
+        matched_now
+        & ((state[:n] != TENTATIVE) | (streak[:n] >= minimum_consecutive_frames) | warm_up)
+    )
+    next_id = confirm(ready, state, track_id, next_id)
+    for r in range(n):
+        if not matched_now[r] and state[r] != TENTATIVE:
+            state[r] = LOST
+    reported_det, reported_id = det_index[ready], track_id[ready]
+    n = compact(columns, frame_id - last_frame[:n] > max_age)
+    return n, next_id, reported_det, reported_id

@@ -54,6 +54,20 @@ def frames_from_buffer(lost_track_buffer: float, frame_rate: float) -> int:
     return int(frame_rate / 30.0 * lost_track_buffer)
 
 
+def appearance_model(given: Any, alias: Any, name: str, alias_name: str) -> Any:
+    """The appearance model a tracker was given under either of its names.
+
+    Roboflow ``trackers`` calls it ``feature_extractor``, BoT-SORT, boxmot and Ultralytics
+    ``reid_model``; every tracker with appearance takes both, so ported code runs unchanged.
+
+    Raises:
+        ValueError: When both names are given different models.
+    """
+    if given is not None and alias is not None and given is not alias:
+        raise ValueError(f"pass the appearance model as {name} or as {alias_name}, not both")
+    return alias if given is None else given
+
+
 def validate_frame(frame: Any) -> np.ndarray | None:
     """Check that ``frame`` is a ``uint8`` image ``(H, W)`` or ``(H, W, 1|3|4)``; ``None``
     passes. Runs before any state changes, so a bad frame never half-advances a tracker."""

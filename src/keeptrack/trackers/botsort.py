@@ -56,6 +56,7 @@ from typing import Any
 
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYWH
+from keeptrack.trackers.base import appearance_model
 from keeptrack.trackers.bytetrack import ByteTrackTracker
 
 
@@ -85,6 +86,7 @@ class BoTSORTTracker(ByteTrackTracker):
         promote_score_threshold: Smallest score a box needs to be promoted.
         reid_model: Appearance model (``dim`` and ``embed(frame, boxes)``, e.g.
             :class:`keeptrack.appearance.ReIDModel`); ``None`` tracks on motion only.
+        feature_extractor: Another name for ``reid_model`` (Roboflow ``trackers``').
         appearance_threshold: Largest appearance distance (cosine distance / 2) at which
             appearance may vouch for a pair.
         proximity_iou_threshold: Smallest IoU at which appearance may vouch for a pair.
@@ -112,13 +114,16 @@ class BoTSORTTracker(ByteTrackTracker):
         promote_iou_threshold: float | None = 0.8,
         promote_score_threshold: float = 0.5,
         reid_model: Any = None,
+        feature_extractor: Any = None,
         appearance_threshold: float = 0.25,
         proximity_iou_threshold: float = 0.5,
         feature_momentum: float = 0.9,
         class_aware: bool = False,
         cmc: str | CameraMotion | None = "auto",
     ) -> None:
-        self.reid_model = reid_model
+        reid_model = appearance_model(
+            reid_model, feature_extractor, "reid_model", "feature_extractor"
+        )
         super().__init__(
             lost_track_buffer=lost_track_buffer,
             frame_rate=frame_rate,

@@ -55,7 +55,7 @@ from keeptrack.detections import DetectionArrays
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYAH
 from keeptrack.stages.boxes import SCORE, XYWH, detection_boxes, iou_matrix, track_boxes
-from keeptrack.stages.costs import NO_APPEARANCE, pair_costs
+from keeptrack.stages.costs import NO_APPEARANCE, pair_costs, with_appearance
 from keeptrack.stages.kalman import correct, predict_tracks
 from keeptrack.stages.lifecycle import (
     compact,
@@ -65,7 +65,7 @@ from keeptrack.stages.lifecycle import (
     start_tracks,
     unmatched,
 )
-from keeptrack.trackers.base import BaseTracker, frames_from_buffer
+from keeptrack.trackers.base import BaseTracker, appearance_model, frames_from_buffer
 from keeptrack.trackers.tracks import LOST, TENTATIVE, TRACKED
 from keeptrack.validation import check_range
 
@@ -99,6 +99,7 @@ class ByteTrackTracker(BaseTracker):
         feature_extractor: Appearance model (``dim`` and ``embed(frame, boxes)``, e.g.
             ``ReIDModel``) for BoT-SORT-style fusion in the first association; ``None`` keeps
             plain ByteTrack.
+        reid_model: Another name for ``feature_extractor`` (BoT-SORT's, boxmot's).
         appearance_threshold: Largest appearance distance (cosine distance / 2, BoT-SORT's
             ``appearance_thresh``) at which appearance may vouch for a pair.
         proximity_iou_threshold: Smallest IoU at which appearance may vouch for a pair
@@ -140,6 +141,7 @@ class ByteTrackTracker(BaseTracker):
         promote_iou_threshold: float | None = None,
         promote_score_threshold: float = 0.5,
         feature_extractor: Any = None,
+        reid_model: Any = None,
         appearance_threshold: float = 0.05,
         proximity_iou_threshold: float = 0.5,
         feature_momentum: float = 0.9,
@@ -149,6 +151,9 @@ class ByteTrackTracker(BaseTracker):
         class_aware: bool = False,
         cmc: str | CameraMotion | None = None,
     ) -> None:
+        feature_extractor = appearance_model(
+            feature_extractor, reid_model, "feature_extractor", "reid_model"
+        )
         if feature_extractor is not None:
             check_model(feature_extractor, "feature_extractor")
         self.appearance_threshold = check_range("appearance_threshold", appearance_threshold, 0, 1)
@@ -184,7 +189,7 @@ class ByteTrackTracker(BaseTracker):
         self.promote_score_threshold = check_range(
             "promote_score_threshold", promote_score_threshold, 0, 1
         )
-        self.feature_extractor = feature_extractor
+        self.feature_extractor = self.reid_model = feature_extractor
         self.kalman = KalmanXYAH()
         super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
         self.max_time_lost = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
@@ -429,19 +434,11 @@ def byte_step(
     high, low = candidates[high_c], candidates[low_c]
 
     # 3. First association: high boxes x tracked and lost tracks, score-fused IoU (+ appearance).
-    first = pair_costs(
-        iou,
-        pool,
-        high_c,
-        det,
-        high,
-        fuse,
-        class_aware,
-        class_id,
-        appearance,
-        appearance_threshold,
-        proximity_iou,
-    )
+    first = pair_costs(iou, pool, high_c, det, high, fuse, class_aware, class_id)
+    if appearance.shape[0] > 0:
+        with_appearance(
+            first, iou, pool, high_c, high, appearance, appearance_threshold, proximity_iou
+        )
     m1 = assign(first, first_limit)
     # 4. Second association: still-unmatched tracked tracks x low boxes, plain IoU.
     remaining = pool[(m1 < 0) & (state[pool] == TRACKED)]

@@ -65,7 +65,7 @@ from keeptrack.stages.boxes import measurements as box_measurements
 from keeptrack.stages.costs import pair_costs
 from keeptrack.stages.kalman import correct, measurement_noise, predict_tracks
 from keeptrack.stages.lifecycle import compact, confirm, reported, start_tracks, unmatched
-from keeptrack.trackers.base import BaseTracker, frames_from_buffer
+from keeptrack.trackers.base import BaseTracker, appearance_model, frames_from_buffer
 from keeptrack.trackers.tracks import LOST, TENTATIVE
 from keeptrack.validation import check_range
 
@@ -84,6 +84,7 @@ class DeepSORTTracker(BaseTracker):
             when ``None`` and no embeddings are passed (its packages are checked at
             construction: ``pip install "keeptrack[mobilenet,onnx]"``). ``"precomputed"``:
             no model, every ``update`` gets ``embeddings=``.
+        feature_extractor: Another name for ``reid_model`` (Roboflow ``trackers``').
         device: Device to move a torch-backed ``reid_model`` to (``None`` leaves it).
         lost_track_buffer: Frames (at 30 fps) a confirmed track survives unmatched (paper:
             ``max_age``).
@@ -108,6 +109,7 @@ class DeepSORTTracker(BaseTracker):
     def __init__(
         self,
         reid_model: Any = None,
+        feature_extractor: Any = None,
         device: Any = None,
         lost_track_buffer: int = 30,
         frame_rate: float = 30.0,
@@ -122,6 +124,9 @@ class DeepSORTTracker(BaseTracker):
         class_aware: bool = False,
         cmc: str | CameraMotion | None = None,
     ) -> None:
+        reid_model = appearance_model(
+            reid_model, feature_extractor, "reid_model", "feature_extractor"
+        )
         if reid_model is None:  # the default model: fail now, not on every update
             check_installed(
                 DEFAULT_MODEL_MODULES,
@@ -135,7 +140,7 @@ class DeepSORTTracker(BaseTracker):
                 reid_model.to(device)
         if distance_metric not in METRICS:
             raise ValueError(f"distance_metric must be one of {METRICS}; got {distance_metric!r}")
-        self.reid_model = reid_model
+        self.reid_model = self.feature_extractor = reid_model
         self.device = device
         self._store_lifecycle_params(
             lost_track_buffer,

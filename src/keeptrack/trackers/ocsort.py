@@ -73,9 +73,8 @@ from keeptrack.stages.boxes import (
 )
 from keeptrack.stages.costs import direction_bonus, pair_costs, unit_direction
 from keeptrack.stages.kalman import correct, measurement_noise, predict_tracks
-from keeptrack.stages.lifecycle import compact, confirm, start_tracks, unmatched
+from keeptrack.stages.lifecycle import report_streaks, start_tracks, unmatched
 from keeptrack.trackers.base import BaseTracker, frames_from_buffer
-from keeptrack.trackers.tracks import LOST, TENTATIVE
 from keeptrack.validation import check_range
 
 #: OC-SORT's own track columns, passed after the shared ones.
@@ -366,16 +365,6 @@ def ocsort_step(
     n += len(spawn)
 
     # Report, mark unmatched tracks lost, delete those unseen for too long.
-    matched_now = last_frame[:n] == frame_id
-    warm_up = frame_id <= minimum_consecutive_frames
-    ready = np.flatnonzero(
-        matched_now
-        & ((state[:n] != TENTATIVE) | (streak[:n] >= minimum_consecutive_frames) | warm_up)
+    return report_streaks(
+        columns, n, streak, frame_id, minimum_consecutive_frames, next_id, max_age
     )
-    next_id = confirm(ready, state, track_id, next_id)
-    for r in range(n):
-        if not matched_now[r] and state[r] != TENTATIVE:
-            state[r] = LOST
-    reported_det, reported_id = det_index[ready], track_id[ready]
-    n = compact(columns, frame_id - last_frame[:n] > max_age)
-    return n, next_id, reported_det, reported_id

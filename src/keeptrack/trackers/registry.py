@@ -22,6 +22,7 @@ TRACKERS: dict[str, str] = {
     "deepsort": "keeptrack.trackers.deepsort:DeepSORTTracker",
     "ocsort": "keeptrack.trackers.ocsort:OCSORTTracker",
     "botsort": "keeptrack.trackers.botsort:BoTSORTTracker",
+    "hybridsort": "keeptrack.trackers.hybridsort:HybridSORTTracker",
 }
 
 _OPTION_PREFIX = "--tracker."
@@ -171,6 +172,18 @@ class SearchRange:
     log: bool = False
 
 
+#: BYTE's parameters, searched alike for ByteTrack and BoT-SORT.
+_BYTE_SPACE = {
+    "track_activation_threshold": SearchRange(0.4, 0.9),
+    "high_conf_det_threshold": SearchRange(0.4, 0.8),
+    "low_conf_det_threshold": SearchRange(0.05, 0.35),
+    "lost_track_buffer": SearchRange(5, 120),
+    "minimum_consecutive_frames": SearchRange(1, 5),
+    "minimum_iou_threshold": SearchRange(0.05, 0.5),
+    "second_iou_threshold": SearchRange(0.2, 0.8),
+    "unconfirmed_iou_threshold": SearchRange(0.1, 0.6),
+}
+
 #: Per tracker, the parameters ``keeptrack tune`` searches and their ranges. Each range spans
 #: the values the tracker's paper and reference configs use, widened about twofold; ranges that
 #: depend on each other do not overlap (every low-score floor is below every high-score
@@ -186,16 +199,7 @@ SEARCH_SPACES: dict[str, dict[str, SearchRange]] = {
         "minimum_consecutive_frames": SearchRange(1, 6),
         "minimum_iou_threshold": SearchRange(0.05, 0.6),
     },
-    "bytetrack": {
-        "track_activation_threshold": SearchRange(0.4, 0.9),
-        "high_conf_det_threshold": SearchRange(0.4, 0.8),
-        "low_conf_det_threshold": SearchRange(0.05, 0.35),
-        "lost_track_buffer": SearchRange(5, 120),
-        "minimum_consecutive_frames": SearchRange(1, 5),
-        "minimum_iou_threshold": SearchRange(0.05, 0.5),
-        "second_iou_threshold": SearchRange(0.2, 0.8),
-        "unconfirmed_iou_threshold": SearchRange(0.1, 0.6),
-    },
+    "bytetrack": _BYTE_SPACE,
     "ocsort": {
         "high_conf_det_threshold": SearchRange(0.4, 0.8),
         "lost_track_buffer": SearchRange(5, 120),
@@ -204,15 +208,17 @@ SEARCH_SPACES: dict[str, dict[str, SearchRange]] = {
         "delta_t": SearchRange(1, 5),
         "inertia": SearchRange(0.0, 0.5),
     },
-    "botsort": {
-        "track_activation_threshold": SearchRange(0.4, 0.9),
+    "botsort": _BYTE_SPACE,
+    "hybridsort": {
         "high_conf_det_threshold": SearchRange(0.4, 0.8),
-        "low_conf_det_threshold": SearchRange(0.05, 0.35),
+        "track_activation_threshold": SearchRange(0.4, 0.9),
         "lost_track_buffer": SearchRange(5, 120),
         "minimum_consecutive_frames": SearchRange(1, 5),
         "minimum_iou_threshold": SearchRange(0.05, 0.5),
-        "second_iou_threshold": SearchRange(0.2, 0.8),
-        "unconfirmed_iou_threshold": SearchRange(0.1, 0.6),
+        "delta_t": SearchRange(1, 5),
+        "inertia": SearchRange(0.0, 0.2),
+        "tcm_first_step_weight": SearchRange(0.0, 2.0),
+        "tcm_byte_step_weight": SearchRange(0.0, 2.0),
     },
 }
 
