@@ -252,6 +252,26 @@ def _as_xyxy(boxes: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
+def _separated(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether the rectangles with corners ``a`` and ``b`` ``(4, 2)`` are apart: some edge
+    direction of either separates their projections (the separating-axis theorem)."""
+    for corners in (a, b):
+        for k in range(2):
+            ax = corners[k + 1, 0] - corners[k, 0]
+            ay = corners[k + 1, 1] - corners[k, 1]
+            low_a = high_a = a[0, 0] * ax + a[0, 1] * ay
+            low_b = high_b = b[0, 0] * ax + b[0, 1] * ay
+            for j in range(1, 4):
+                pa = a[j, 0] * ax + a[j, 1] * ay
+                pb = b[j, 0] * ax + b[j, 1] * ay
+                low_a, high_a = min(low_a, pa), max(high_a, pa)
+                low_b, high_b = min(low_b, pb), max(high_b, pb)
+            if high_a <= low_b or high_b <= low_a:
+                return True
+    return False
+
+
+@njit(cache=True)
 def _clip_pairs(a, b, corners_a, corners_b, pairs, out) -> None:
     """Polygon IoU of the pairs marked in ``pairs`` (kept out of :func:`iou_matrix`'s loop,
     which the clipping's scratch buffers would slow down tenfold)."""
@@ -259,7 +279,8 @@ def _clip_pairs(a, b, corners_a, corners_b, pairs, out) -> None:
     rows, cols = np.nonzero(pairs)
     for k in range(len(rows)):
         r, c = rows[k], cols[k]
-        out[r, c] = _polygon_iou(a[r], b[c], corners_a[r], corners_b[c], buffer)
+        if not _separated(corners_a[r], corners_b[c]):
+            out[r, c] = _polygon_iou(a[r], b[c], corners_a[r], corners_b[c], buffer)
 
 
 @njit(cache=True)
