@@ -219,3 +219,20 @@ def test_bench_lists_tracker_options(small_data):
     run = invoke("bench", "--data", small_data, "--trackers", "bytetrack", "--list-params")
     assert run.exit_code == 0
     assert "--tracker.high_conf_det_threshold" in run.output
+
+
+def test_command_line_needs_no_click_of_its_own():
+    """A core install has typer (which vendors click) but no click package: the entry point
+    and every sub-command's help must load without it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.modules['click'] = None\n"
+        "from typer.testing import CliRunner\n"
+        "from keeptrack.cli.main import app, COMMANDS\n"
+        "for args in [['--help']] + [[name, '--help'] for name in COMMANDS]:\n"
+        "    result = CliRunner().invoke(app, args)\n"
+        "    assert result.exit_code == 0, (args, result.output, result.exception)\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)

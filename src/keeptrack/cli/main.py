@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -39,12 +38,14 @@ COMMANDS: dict[str, tuple[str, str, str, bool]] = {
 
 
 class LazyCommands(TyperGroup):
-    """A command group that imports a sub-command's module only when that command runs."""
+    """A command group that imports a sub-command's module only when that command runs.
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    (Contexts and commands are typer's own click, which it vendors: no ``click`` import.)"""
+
+    def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
 
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, name: str) -> Any:
         if name not in COMMANDS:
             return None
         module, function, _, tracker_options = COMMANDS[name]
@@ -55,7 +56,7 @@ class LazyCommands(TyperGroup):
         )
         return typer.main.get_command(single)
 
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, entry[2]) for name, entry in COMMANDS.items()])
 
