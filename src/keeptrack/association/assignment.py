@@ -32,6 +32,21 @@ def min_cost_matching(cost: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
+def _augment(path, sink, start, col_of_row, row_of_col) -> None:
+    """Flip the matching along the shortest path that ends at free column ``sink``, so row
+    ``start`` is matched (shared by the dense and the sparse solver)."""
+    j = sink
+    while True:
+        i = path[j]
+        row_of_col[j] = i
+        previous = col_of_row[i]
+        col_of_row[i] = j
+        j = previous
+        if i == start:
+            break
+
+
+@njit(cache=True)
 def _match_every_row(cost: np.ndarray) -> np.ndarray:
     """Exact minimum-cost matching of every row of a finite ``(R, C)`` matrix, ``R <= C``.
 
@@ -93,15 +108,7 @@ def _match_every_row(cost: np.ndarray) -> np.ndarray:
         for c in range(n_cols):
             if col_seen[c]:
                 v[c] -= reach - shortest[c]
-        j = sink
-        while True:
-            i = path[j]
-            row_of_col[j] = i
-            previous = col_of_row[i]
-            col_of_row[i] = j
-            j = previous
-            if i == start:
-                break
+        _augment(path, sink, start, col_of_row, row_of_col)
     return col_of_row
 
 
@@ -343,15 +350,7 @@ def _solve_group_sparse(
             c = touched[k]
             if col_done[c]:
                 v[c] -= reach - shortest[c]
-        j = sink
-        while True:
-            i = path[j]
-            row_of[j] = i
-            previous = col_of[i]
-            col_of[i] = j
-            j = previous
-            if i == start:
-                break
+        _augment(path, sink, start, col_of, row_of)
         for k in range(n_touched):  # reset only what this search touched
             c = touched[k]
             shortest[c] = np.inf

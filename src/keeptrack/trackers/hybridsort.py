@@ -169,18 +169,14 @@ class HybridSORTTracker(BaseTracker):
         class_aware: bool = False,
         cmc: str | CameraMotion | None = None,
     ) -> None:
-        self.lost_track_buffer = int(check_range("lost_track_buffer", lost_track_buffer, 0))
-        self.minimum_consecutive_frames = int(
-            check_range("minimum_consecutive_frames", minimum_consecutive_frames, 1)
-        )
-        self.minimum_iou_threshold = check_range(
-            "minimum_iou_threshold", minimum_iou_threshold, 0, 1
+        self._store_lifecycle_params(
+            lost_track_buffer,
+            track_activation_threshold,
+            minimum_consecutive_frames,
+            minimum_iou_threshold,
         )
         self.high_conf_det_threshold = check_range(
             "high_conf_det_threshold", high_conf_det_threshold, 0, 1
-        )
-        self.track_activation_threshold = check_range(
-            "track_activation_threshold", track_activation_threshold, 0, 1
         )
         self.delta_t = int(check_range("delta_t", delta_t, 1))
         self.inertia = check_range("inertia", inertia, 0)
