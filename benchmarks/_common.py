@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
+
 from keeptrack.io.sequence import Sequence, Split, load_sequences
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -36,3 +38,35 @@ def mot17_sequences(split: Split | str = Split.val_half) -> list[Sequence]:
     are selected there and only then confirmed on the val half, which stays a held-out test.
     """
     return dataset_sequences("mot17", split)
+
+
+def synthetic_stream(frames: int, seed: int = 0):
+    """Yield ``((N, 5) detections, (N,) object ids)``: about 20 objects alive at a time, each
+    living ~150 frames, entering, crossing and leaving (the soak and memory benchmarks)."""
+    rng = np.random.default_rng(seed)
+    objects = np.empty((0, 6))  # x, y, vx, vy, w, h
+    ids = np.empty(0, dtype=np.int64)
+    next_id = 0
+    for _ in range(frames):
+        born = rng.poisson(20 / 150)
+        if born:
+            start = np.column_stack(
+                [
+                    rng.uniform(0, 1800, born),
+                    rng.uniform(0, 900, born),
+                    rng.normal(0, 4, born),
+                    rng.normal(0, 2, born),
+                    rng.uniform(30, 90, born),
+                    rng.uniform(80, 200, born),
+                ]
+            )
+            objects = np.vstack([objects, start])
+            ids = np.concatenate([ids, np.arange(next_id, next_id + born)])
+            next_id += born
+        objects[:, :2] += objects[:, 2:4]
+        inside = (objects[:, 0] > -100) & (objects[:, 0] < 2000) & (objects[:, 1] > -100)
+        inside &= (objects[:, 1] < 1100) & (rng.uniform(size=len(objects)) > 1 / 150)
+        objects, ids = objects[inside], ids[inside]
+        seen = rng.uniform(size=len(objects)) > 0.1
+        boxes = np.column_stack([objects[seen, :2], objects[seen, :2] + objects[seen, 4:6]])
+        yield np.column_stack([boxes, rng.uniform(0.3, 1.0, len(boxes))]), ids[seen]

@@ -13,48 +13,24 @@ import argparse
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from keeptrack.trackers.registry import create_tracker
+from _common import synthetic_stream  # noqa: E402
+
+from keeptrack.trackers.registry import create_tracker  # noqa: E402
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def synthetic_stream(frames: int, seed: int = 0):
-    """Yield ``(N, 5)`` detections: about 20 objects alive at a time, each living ~150 frames."""
-    rng = np.random.default_rng(seed)
-    objects = np.empty((0, 6))  # x, y, vx, vy, w, h
-    for _ in range(frames):
-        born = rng.poisson(20 / 150)
-        if born:
-            start = np.column_stack(
-                [
-                    rng.uniform(0, 1800, born),
-                    rng.uniform(0, 900, born),
-                    rng.normal(0, 4, born),
-                    rng.normal(0, 2, born),
-                    rng.uniform(30, 90, born),
-                    rng.uniform(80, 200, born),
-                ]
-            )
-            objects = np.vstack([objects, start])
-        objects[:, :2] += objects[:, 2:4]
-        inside = (objects[:, 0] > -100) & (objects[:, 0] < 2000) & (objects[:, 1] > -100)
-        inside &= (objects[:, 1] < 1100) & (rng.uniform(size=len(objects)) > 1 / 150)
-        objects = objects[inside]
-        seen = objects[rng.uniform(size=len(objects)) > 0.1]
-        boxes = np.column_stack([seen[:, :2], seen[:, :2] + seen[:, 4:6]])
-        yield np.column_stack([boxes, rng.uniform(0.3, 1.0, len(seen))])
-
-
 def measure(name: str, frames: int) -> None:
     """Run one tracker in this process and print its table row."""
     tracker = create_tracker(name)
     after_warmup = 0.0
-    for index, detections in enumerate(synthetic_stream(frames), start=1):
+    for index, (detections, _) in enumerate(synthetic_stream(frames), start=1):
         tracker.update(detections)
         if index == 1_000:
             after_warmup = peak_rss_mb()

@@ -24,10 +24,15 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from keeptrack.trackers.registry import TRACKERS, create_tracker
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import synthetic_stream  # noqa: E402
+
+from keeptrack.trackers.registry import TRACKERS, create_tracker  # noqa: E402
 
 EMBEDDING_DIM = 32
 
@@ -37,37 +42,6 @@ def rss_mb() -> float:
     with open("/proc/self/statm") as handle:
         pages = int(handle.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def synthetic_stream(frames: int, seed: int = 0):
-    """Yield ``((N, 5) detections, (N,) object ids)``: objects enter, cross and leave."""
-    rng = np.random.default_rng(seed)
-    objects = np.empty((0, 6))  # x, y, vx, vy, w, h
-    ids = np.empty(0, dtype=np.int64)
-    next_id = 0
-    for _ in range(frames):
-        born = rng.poisson(20 / 150)
-        if born:
-            start = np.column_stack(
-                [
-                    rng.uniform(0, 1800, born),
-                    rng.uniform(0, 900, born),
-                    rng.normal(0, 4, born),
-                    rng.normal(0, 2, born),
-                    rng.uniform(30, 90, born),
-                    rng.uniform(80, 200, born),
-                ]
-            )
-            objects = np.vstack([objects, start])
-            ids = np.concatenate([ids, np.arange(next_id, next_id + born)])
-            next_id += born
-        objects[:, :2] += objects[:, 2:4]
-        inside = (objects[:, 0] > -100) & (objects[:, 0] < 2000) & (objects[:, 1] > -100)
-        inside &= (objects[:, 1] < 1100) & (rng.uniform(size=len(objects)) > 1 / 150)
-        objects, ids = objects[inside], ids[inside]
-        seen = rng.uniform(size=len(objects)) > 0.1
-        boxes = np.column_stack([objects[seen, :2], objects[seen, :2] + objects[seen, 4:6]])
-        yield np.column_stack([boxes, rng.uniform(0.3, 1.0, len(boxes))]), ids[seen]
 
 
 #: One random direction per object (ids alive at the same time are far fewer than this).
