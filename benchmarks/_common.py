@@ -6,12 +6,15 @@ benchmarks and the CLI share.
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from keeptrack.io.sequence import Sequence, Split, load_sequences
+from keeptrack.io.sequence import Sequence, Split, load_sequence, load_sequences
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,3 +73,33 @@ def synthetic_stream(frames: int, seed: int = 0):
         seen = rng.uniform(size=len(objects)) > 0.1
         boxes = np.column_stack([objects[seen, :2], objects[seen, :2] + objects[seen, 4:6]])
         yield np.column_stack([boxes, rng.uniform(0.3, 1.0, len(boxes))]), ids[seen]
+
+
+@dataclass
+class FramedSequence:
+    """Detections per frame, GT and the frame source of one MOT15 sequence (the appearance
+    benchmarks embed crops from the real frames)."""
+
+    name: str
+    folder: Path
+    frame_rate: float
+    detections: list[np.ndarray]
+    gt: np.ndarray
+
+    @property
+    def length(self) -> int:
+        return len(self.detections)
+
+    def frames(self) -> Iterator[np.ndarray]:
+        """BGR frames 1..length, from ``img1/`` or PETS09's ``video/vtest.avi``."""
+        from keeptrack.io.sources import open_source
+
+        video = self.folder / "video" / "vtest.avi"
+        with open_source(video if video.is_file() else self.folder) as source:
+            yield from itertools.islice(source, self.length)
+
+
+def framed_sequence(folder: Path, det_name: str = "det.txt") -> FramedSequence:
+    """``folder`` through the one sequence loader, with its frame source."""
+    seq = load_sequence(folder, det_name=det_name)
+    return FramedSequence(seq.name, folder, seq.frame_rate, seq.frames, seq.gt)

@@ -23,17 +23,17 @@ people (an AUC over detection pairs; the GT is used for this score only).
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir  # noqa: E402
+from _common import FramedSequence as Sequence  # noqa: E402
+from _common import data_dir, framed_sequence  # noqa: E402
 
 from keeptrack import BoTSORTTracker, ByteTrackTracker, SORTTracker  # noqa: E402
 from keeptrack.appearance import ReIDModel  # noqa: E402
@@ -47,39 +47,16 @@ from keeptrack.appearance.features import detection_features  # noqa: E402
 from keeptrack.compat.deep_sort_realtime import DeepSort  # noqa: E402
 from keeptrack.eval import COMBINED, evaluate_mot_sequences  # noqa: E402
 from keeptrack.geometry import box_iou, xyxy_to_tlwh  # noqa: E402
-from keeptrack.io.mot import detections_by_frame, read_mot_file, read_seqinfo  # noqa: E402
-from keeptrack.io.sources import open_source  # noqa: E402
 
 SEQUENCES = ("TUD-Stadtmitte", "ETH-Sunnyday", "TUD-Campus", "PETS09-S2L1")
 MIN_SCORE = 0.5
 
 
-@dataclass
-class Sequence:
-    """FRCNN detections (score >= 0.5), GT and frame source of one MOT15 sequence."""
-
-    name: str
-    folder: Path
-    frame_rate: float
-    detections: list[np.ndarray]
-    gt: np.ndarray
-
-    @property
-    def length(self) -> int:
-        return len(self.detections)
-
-    def frames(self) -> Iterator[np.ndarray]:
-        video = self.folder / "video" / "vtest.avi"
-        with open_source(video if video.is_file() else self.folder) as source:
-            yield from itertools.islice(source, self.length)
-
-
 def load_sequence(folder: Path) -> Sequence:
-    info = read_seqinfo(folder)
-    det = read_mot_file(folder / "det" / "det_frcnn_sort.txt")
-    det = det[det[:, 6] >= MIN_SCORE]
-    gt = read_mot_file(folder / "gt" / "gt.txt")
-    return Sequence(info.name, folder, info.frame_rate, detections_by_frame(det, info.length), gt)
+    """SORT-paper FRCNN detections scoring at least :data:`MIN_SCORE`, with the frames."""
+    seq = framed_sequence(folder, det_name="det_frcnn_sort.txt")
+    detections = [d[d[:, 4] >= MIN_SCORE] for d in seq.detections]
+    return Sequence(seq.name, folder, seq.frame_rate, detections, seq.gt)
 
 
 def base_features(model: ReIDModel, seq: Sequence, cache: Path | None) -> list[np.ndarray]:

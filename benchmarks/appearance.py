@@ -19,16 +19,15 @@ eager mode, on the same crops, batch 32, with the same number of threads.
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import FramedSequence as Sequence  # noqa: E402
 from _common import data_dir  # noqa: E402
 
 from keeptrack import ByteTrackTracker, DeepSORTTracker, SORTTracker  # noqa: E402
@@ -37,31 +36,8 @@ from keeptrack.appearance.features import detection_features  # noqa: E402
 from keeptrack.eval import COMBINED, evaluate_mot_sequences  # noqa: E402
 from keeptrack.geometry import xyxy_to_tlwh  # noqa: E402
 from keeptrack.io.sequence import load_sequence as load_mot_sequence  # noqa: E402
-from keeptrack.io.sources import open_source  # noqa: E402
 
 SEQUENCES = ("ETH-Sunnyday", "TUD-Stadtmitte", "TUD-Campus", "PETS09-S2L1")
-PETS_VIDEO = "video/vtest.avi"
-
-
-@dataclass
-class Sequence:
-    """Detections (scores scaled to [0, 1]), GT and frame source of one MOT15 sequence."""
-
-    name: str
-    folder: Path
-    frame_rate: float
-    detections: list[np.ndarray]
-    gt: np.ndarray
-
-    @property
-    def length(self) -> int:
-        return len(self.detections)
-
-    def frames(self) -> Iterator[np.ndarray]:
-        """BGR frames 1..length, from ``img1/`` or the PETS09 video."""
-        video = self.folder / PETS_VIDEO
-        with open_source(video if video.is_file() else self.folder) as source:
-            yield from itertools.islice(source, self.length)
 
 
 def load_sequence(folder: Path) -> Sequence:
