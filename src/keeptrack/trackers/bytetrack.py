@@ -352,8 +352,10 @@ class ByteTrackTracker(BaseTracker):
         self._update_features()
         if self.reid_threshold > 0:
             self._reidentify()
+            # The step's own duplicate stage, run after re-identification, on the same boxes.
             t = self._table
-            boxes = self._kind.hulls(self.kalman.to_xyxy(t["mean"]), t["angle"])
+            oriented = self._kind is not None and self._kind.oriented
+            boxes = track_boxes(t["mean"], t["angle"], len(t), self.kalman.model, oriented)
             keep = ~duplicates(t["state"], boxes, t["last_frame"] - t["start_frame"])
             t.keep(keep)
         rows = reported(
