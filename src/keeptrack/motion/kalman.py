@@ -176,6 +176,8 @@ class _ConstantVelocityKalman:
         for i in range(self._velocity_dims):
             self.transition[i, m + i] = 1.0
         self.measurement = np.eye(m, d)
+        #: :meth:`noise_parameters`, computed once: every compiled step takes it every frame.
+        self.noise = self.noise_parameters()
 
     # --- subclass hooks -------------------------------------------------------------------
     def to_measurement(self, xyxy: np.ndarray) -> np.ndarray:

@@ -328,7 +328,7 @@ class ByteTrackTracker(BaseTracker):
             byte_step,
             detections,
             self.kalman.model,
-            self.kalman.noise_parameters(),
+            self.kalman.noise,
             float(self.low_conf_det_threshold),
             float(self.high_conf_det_threshold),
             float(self.track_activation_threshold),

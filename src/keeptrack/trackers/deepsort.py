@@ -248,7 +248,7 @@ class DeepSORTTracker(BaseTracker):
         out = self._run_step(
             deepsort_step,
             detections,
-            self.kalman.noise_parameters(),
+            self.kalman.noise,
             appearance,
             float(self.appearance_threshold),
             float(self.appearance_weight),

@@ -224,7 +224,7 @@ class HybridSORTTracker(BaseTracker):
         return self._run_step(
             hybridsort_step,
             detections,
-            self.kalman.noise_parameters(),
+            self.kalman.noise,
             CONF_NOISE,
             float(self.high_conf_det_threshold),
             float(self.low_conf_det_threshold),

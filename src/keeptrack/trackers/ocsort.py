@@ -161,7 +161,7 @@ class OCSORTTracker(BaseTracker):
         return self._run_step(
             ocsort_step,
             detections,
-            self.kalman.noise_parameters(),
+            self.kalman.noise,
             float(self.high_conf_det_threshold),
             float(self.low_conf_det_threshold),
             float(gate),

@@ -87,7 +87,7 @@ class SORTTracker(BaseTracker):
         return self._run_step(
             sort_step,
             detections,
-            self.kalman.noise_parameters(),
+            self.kalman.noise,
             float(self.track_activation_threshold),
             float(1.0 - self.minimum_iou_threshold),
             bool(self.class_aware),
