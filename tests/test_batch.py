@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from keeptrack.batch import expand_sources, output_names, track_many
+from keeptrack.batch import DetectorSettings, expand_sources, output_names, track_many
 from keeptrack.cli.main import app
 
 SHORT = ("MOT17-05-FRCNN", "MOT17-09-FRCNN")
@@ -165,6 +165,31 @@ def test_parallel_bench_and_eval_give_the_serial_numbers(sequences, tmp_path):
         assert result.exit_code == 0, result.output
         scores.append((out / "metrics.json").read_text())
     assert scores[0] == scores[1]
+
+
+def test_ctrl_c_in_a_job_run_here_stops_the_batch(sequences, tmp_path, monkeypatch):
+    """With one worker the jobs run in this process: Ctrl-C inside one must end the batch, not
+    just fail that source and go on to the next."""
+    import keeptrack.detectors as detectors
+
+    real = detectors.create_detector
+
+    class Interrupting:
+        def __init__(self, *args, **kwargs):
+            self.inner, self.calls = real(*args, **kwargs), 0
+            self.class_names = self.inner.class_names
+
+        def detect(self, frame):
+            self.calls += 1
+            if self.calls == 20:
+                raise KeyboardInterrupt
+            return self.inner.detect(frame)
+
+    monkeypatch.setattr(detectors, "create_detector", Interrupting)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        track_many([sequences], out, "sort", {}, DetectorSettings("file"), ("mot",), workers=1)
+    assert not list(out.glob("*"))  # neither source's files: the second never started
 
 
 def test_sigterm_stops_running_sources_at_once_and_leaves_no_partial_files(videos, tmp_path):

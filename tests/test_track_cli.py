@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 
 import cv2
 import numpy as np
@@ -206,6 +208,29 @@ def test_ctrl_c_finalises_outputs(mot15_dir, tmp_path, monkeypatch):
     assert "interrupted after 10 frames" in result.output
     assert video_frames(out) == 10
     assert read_mot_file(res)[:, 0].tolist() == list(range(1, 11))
+
+
+class SignallingDetector(InterruptingDetector):
+    """Sends this process SIGTERM while detecting frame ``stop``, as ``kill`` would."""
+
+    def detect(self, frame):
+        if self.calls + 1 == self.stop:
+            os.kill(os.getpid(), signal.SIGTERM)
+            self.stop = 0  # the frame itself is detected as usual
+        return super().detect(frame)
+
+
+def test_a_signal_mid_frame_finishes_that_frame_then_stops(mot15_dir, tmp_path, monkeypatch):
+    """The handler only records the signal inside the loop, so it can never surface inside the
+    tracker's compiled step (once a ``SystemError``, not an interrupt)."""
+    monkeypatch.setattr(track_cli, "create_detector", lambda *a, **k: SignallingDetector(11))
+    out, res = tmp_path / "out.mp4", tmp_path / "res.txt"
+    result = run("track", "-s", mot15_dir / "TUD-Campus", "-t", "bytetrack", "-o", out,
+                 "--mot-output", res, "--tracker.minimum_consecutive_frames", "1")  # fmt: skip
+    assert result.exit_code == 143, result.output
+    assert "terminated by SIGTERM after 11 frames; outputs saved" in result.output
+    assert video_frames(out) == 11
+    assert read_mot_file(res)[:, 0].tolist() == list(range(1, 12))
 
 
 @pytest.mark.parametrize("tracker", ["sort", "bytetrack"])

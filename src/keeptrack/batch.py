@@ -305,6 +305,9 @@ def run_track_job(job: TrackJob) -> SourceResult:
         setup_seconds=setup,
         worker=worker,
     )
+    if run.stopped == "interrupted":  # Ctrl-C in a job run here stops the batch, not the job
+        _remove(partial.values())
+        raise KeyboardInterrupt
     if run.stopped in (None, "limit"):
         final = job.final_paths()
         for kind, path in partial.items():

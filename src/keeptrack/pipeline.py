@@ -68,8 +68,8 @@ class RunResult:
         frames: Frames fully processed (and written to every output).
         track_ids: Every track id reported.
         seconds: Wall time per stage (see :data:`STAGES`).
-        stopped: Why the run ended before the source did: ``"interrupted"`` (Ctrl-C, or a
-            signal the caller turned into ``KeyboardInterrupt``), ``"quit"`` (``q`` in the
+        stopped: Why the run ended before the source did: ``"interrupted"`` (Ctrl-C, a
+            signal the caller turned into ``KeyboardInterrupt``, or ``should_stop``), ``"quit"`` (``q`` in the
             window), ``"truncated"``, ``"output"`` (an output could not be written, e.g. disk
             full) or ``"limit"``; ``None`` if the source was read to its end.
         error: The source error behind ``"truncated"`` (it names the frame index), or the
@@ -112,6 +112,7 @@ def run_pipeline(
     outputs: Outputs,
     max_frames: int | None = None,
     on_frame: Callable[[int, RunResult], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> RunResult:
     """Track every frame of ``source`` and write the outputs; always closes the outputs.
 
@@ -122,6 +123,9 @@ def run_pipeline(
         outputs: Where results go; closed when the run ends, however it ends.
         max_frames: Stop after this many frames (``stopped == "limit"``).
         on_frame: Called after each frame with its 1-based index (progress bars).
+        should_stop: Asked before each frame; ``True`` ends the run as ``"interrupted"``. A
+            signal handler that sets a flag for it stops the run between frames, where an
+            exception raised by the handler could land inside the tracker's compiled step.
     """
     result = RunResult()
     seconds = result.seconds
@@ -132,6 +136,9 @@ def run_pipeline(
     clock = time.perf_counter
     try:
         while max_frames is None or result.frames < max_frames:
+            if should_stop is not None and should_stop():
+                result.stopped = "interrupted"
+                break
             start = clock()
             frame = next(frames, _END)
             decoded = clock()

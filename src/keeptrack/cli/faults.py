@@ -1,9 +1,12 @@
 """How ``keeptrack track`` ends when something goes wrong: one line and an exit code.
 
 The pipeline already stops cleanly and closes every output for a truncated source, a failed
-output (disk full) and ``KeyboardInterrupt``; this module turns SIGTERM and SIGHUP into that
-same interrupt, keeps a second signal from breaking the finalisation of the outputs, and maps
-how a run ended to what the user is told. "N frames" are the frames every output holds; the
+output (disk full) and ``KeyboardInterrupt``; this module treats SIGTERM and SIGHUP like Ctrl-C,
+keeps a second signal from breaking the finalisation of the outputs, and maps how a run ended
+to what the user is told. Inside the pipeline's loop a signal only asks it to stop after the
+frame in hand: an exception raised at an arbitrary point would arrive inside the tracker's
+compiled step (which reports it as a ``SystemError``, not an interrupt) or halfway through
+writing a frame. "N frames" are the frames every output holds; the
 frame being written when a run stopped may also be in the outputs written before the one that
 failed (each frame goes to the video, then the MOT file, then the JSON lines):
 
@@ -22,10 +25,11 @@ SIGTERM / SIGHUP             143 /  ``terminated by SIGTERM after N frames; outp
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
@@ -47,7 +51,8 @@ STOP_SIGNALS = tuple(
 
 
 class SignalWatch:
-    """While active, the first stop signal raises ``KeyboardInterrupt``; later ones are only
+    """While active, the first stop signal raises ``KeyboardInterrupt`` (or, between
+    :meth:`between_frames`, is only recorded for the loop to see); later ones are only
     recorded, so closing the outputs (writing a video's index) cannot be cut short.
 
     Attributes:
@@ -57,12 +62,27 @@ class SignalWatch:
     def __init__(self) -> None:
         self.signum: int | None = None
         self._previous: dict[int, object] = {}
+        self._deferred = False
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         del frame
         if self.signum is None:
             self.signum = signum
-            raise KeyboardInterrupt
+            if not self._deferred:
+                raise KeyboardInterrupt
+
+    def stop_requested(self) -> bool:
+        """Whether a stop signal has come in (the pipeline's ``should_stop``)."""
+        return self.signum is not None
+
+    @contextlib.contextmanager
+    def between_frames(self) -> Iterator[Callable[[], bool]]:
+        """While active, a stop signal waits for the loop: yields the ``should_stop`` check."""
+        self._deferred = True
+        try:
+            yield self.stop_requested
+        finally:
+            self._deferred = False
 
     def __enter__(self) -> SignalWatch:
         if threading.current_thread() is threading.main_thread():  # handlers need it
@@ -96,6 +116,11 @@ def current_stop() -> tuple[str, int]:
     """``(how the user stopped the run, exit code)`` as the innermost :func:`stops_cleanly`
     saw it (Ctrl-C when no signal was recorded); for commands that report stops themselves."""
     return _active[-1].what() if _active else ("interrupted", EXIT_INTERRUPTED)
+
+
+def between_frames() -> contextlib.AbstractContextManager[Callable[[], bool]]:
+    """:meth:`SignalWatch.between_frames` of the running command (a no-op check outside one)."""
+    return _active[-1].between_frames() if _active else contextlib.nullcontext(lambda: False)
 
 
 def stops_cleanly(command: Callable[..., None]) -> Callable[..., None]:

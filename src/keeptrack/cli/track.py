@@ -169,7 +169,10 @@ def run_with_progress(
             if index % 5 == 0 or index == total:
                 progress.update(task, completed=index, fps=result.fps(*STAGES))
 
-        result = run_pipeline(source, detector, tracker, outputs, max_frames, update)
+        with faults.between_frames() as should_stop:
+            result = run_pipeline(
+                source, detector, tracker, outputs, max_frames, update, should_stop
+            )
         progress.update(task, completed=result.frames, fps=result.fps(*STAGES))
     return result
 
