@@ -69,9 +69,10 @@ class RunResult:
         track_ids: Every track id reported.
         seconds: Wall time per stage (see :data:`STAGES`).
         stopped: Why the run ended before the source did: ``"interrupted"`` (Ctrl-C, a
-            signal the caller turned into ``KeyboardInterrupt``, or ``should_stop``), ``"quit"`` (``q`` in the
-            window), ``"truncated"``, ``"output"`` (an output could not be written, e.g. disk
-            full) or ``"limit"``; ``None`` if the source was read to its end.
+            signal the caller turned into ``KeyboardInterrupt``, or ``should_stop``),
+            ``"quit"`` (``q`` in the window), ``"truncated"``, ``"output"`` (an output could
+            not be written, e.g. disk full) or ``"limit"``; ``None`` if the source was read to
+            its end.
         error: The source error behind ``"truncated"`` (it names the frame index), or the
             :class:`~keeptrack.io.files.OutputError` behind ``"output"``.
     """
