@@ -151,3 +151,24 @@ def test_random_sequences_match_trackeval(tmp_path, benchmark):
             if key not in {"HOTA_TP", "HOTA_FN", "HOTA_FP", "MOTP_sum"}:
                 assert ours[seq][key] == pytest.approx(value, abs=1e-9), (seq, key)
     assert 0 < ours[COMBINED]["HOTA"] < 1
+
+
+def test_metrics_use_scipys_own_solver_without_importing_scipy_optimize():
+    """The metrics load SciPy's compiled assignment directly (a third of an eval run was the
+    ``scipy.optimize`` import); it must be the very same solver, ties included."""
+    import subprocess
+    import sys
+
+    from scipy.optimize import linear_sum_assignment as public
+
+    from keeptrack.eval.lsap import linear_sum_assignment
+
+    rng = np.random.default_rng(0)
+    for shape in [(5, 5), (7, 3), (3, 9), (40, 40)]:
+        for cost in (rng.random(shape), rng.integers(0, 3, shape).astype(float)):  # ties
+            for maximize in (False, True):
+                ours, theirs = linear_sum_assignment(cost, maximize), public(cost, maximize)
+                assert all(np.array_equal(a, b) for a, b in zip(ours, theirs, strict=True))
+    script = "import sys, keeptrack.eval; print('scipy.optimize' in sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert loaded.stdout.strip() == "False", loaded.stderr

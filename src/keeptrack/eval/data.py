@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
+from keeptrack.eval.lsap import linear_sum_assignment
 from keeptrack.io.mot import MOTFormatError
 
 EPS = np.finfo(float).eps

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from keeptrack.eval.data import SequenceData
+from keeptrack.eval.lsap import linear_sum_assignment
 from keeptrack.eval.metric import Metric
 
 THRESHOLD = 0.5
