@@ -169,48 +169,69 @@ def _corners(box: np.ndarray, out: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def _clip(buffer: np.ndarray, src: int, count: int, a: np.ndarray, b: np.ndarray) -> int:
-    """Sutherland-Hodgman: the part of polygon ``buffer[src, :count]`` left of the edge
-    ``a -> b``, written to ``buffer[1 - src]``; returns its number of vertices."""
-    dst = 1 - src
-    size = 0
-    ex, ey = b[0] - a[0], b[1] - a[1]
+def _clip_side(buffer: np.ndarray, src: int, count: int, axis: int, bound: float, sign: float):
+    """Sutherland-Hodgman against one side of an axis-aligned box: the part of polygon
+    ``buffer[src, :count]`` where ``sign * (p[axis] - bound) >= 0``, written to
+    ``buffer[1 - src]``; returns its number of vertices."""
+    dst, other = 1 - src, 1 - axis
+    size, prev = 0, count - 1
+    side_prev = sign * (buffer[src, prev, axis] - bound)
     for k in range(count):
-        nxt = (k + 1) % count
-        px, py = buffer[src, k, 0], buffer[src, k, 1]
-        qx, qy = buffer[src, nxt, 0], buffer[src, nxt, 1]
-        side_p = ex * (py - a[1]) - ey * (px - a[0])
-        side_q = ex * (qy - a[1]) - ey * (qx - a[0])
-        if side_p >= 0:
-            buffer[dst, size, 0], buffer[dst, size, 1] = px, py
+        side = sign * (buffer[src, k, axis] - bound)
+        if (side_prev >= 0) != (side >= 0):
+            t = side_prev / (side_prev - side)
+            start = buffer[src, prev, other]
+            buffer[dst, size, axis] = bound
+            buffer[dst, size, other] = start + t * (buffer[src, k, other] - start)
             size += 1
-        if (side_p >= 0) != (side_q >= 0):
-            t = side_p / (side_p - side_q)
-            buffer[dst, size, 0] = px + t * (qx - px)
-            buffer[dst, size, 1] = py + t * (qy - py)
+        if side >= 0:
+            buffer[dst, size, 0], buffer[dst, size, 1] = buffer[src, k, 0], buffer[src, k, 1]
             size += 1
+        prev, side_prev = k, side
     return size
 
 
 @njit(cache=True)
-def _polygon_iou(a, b, corners_a, corners_b, buffer) -> float:
-    """IoU of oriented boxes ``a`` and ``b`` given their corners, clipping one by the other's
-    edges in the scratch ``buffer`` ``(2, 12, 2)``."""
-    area_a, area_b = a[2] * a[3], b[2] * b[3]
-    if area_a <= 0 or area_b <= 0:
-        return 0.0
-    buffer[0, :4] = corners_a
-    count, src = 4, 0
+def _overlap(a, b, corners_a, cos_b: float, sin_b: float, buffer) -> float:
+    """Area shared by oriented boxes ``a`` and ``b``: ``a``'s corners are moved into ``b``'s
+    own frame, where ``b`` is the axis-aligned ``[-w/2, w/2] x [-h/2, h/2]``, and clipped by
+    its four sides in the scratch ``buffer`` ``(2, 12, 2)``. Sides of an axis-aligned box
+    take a comparison where a general edge takes a cross product, and the extent of the moved
+    corners rejects pairs that do not touch (the separating axes of ``b``) for free."""
+    half_w, half_h = b[2] / 2, b[3] / 2
+    low_x = low_y = np.inf
+    high_x = high_y = -np.inf
     for k in range(4):
-        count = _clip(buffer, src, count, corners_b[k], corners_b[(k + 1) % 4])
+        dx, dy = corners_a[k, 0] - b[0], corners_a[k, 1] - b[1]
+        x, y = dx * cos_b + dy * sin_b, dy * cos_b - dx * sin_b
+        buffer[0, k, 0], buffer[0, k, 1] = x, y
+        low_x, high_x = min(low_x, x), max(high_x, x)
+        low_y, high_y = min(low_y, y), max(high_y, y)
+    if low_x >= half_w or high_x <= -half_w or low_y >= half_h or high_y <= -half_h:
+        return 0.0
+    if low_x >= -half_w and high_x <= half_w and low_y >= -half_h and high_y <= half_h:
+        return a[2] * a[3]  # a lies inside b
+    count, src = 4, 0
+    for axis, bound, sign in ((0, -half_w, 1.0), (0, half_w, -1.0), (1, -half_h, 1.0),
+                              (1, half_h, -1.0)):  # fmt: skip
+        count = _clip_side(buffer, src, count, axis, bound, sign)
         src = 1 - src
         if count == 0:
             return 0.0
-    inter = 0.0
+    twice, prev = 0.0, count - 1
     for k in range(count):
-        nxt = (k + 1) % count
-        inter += buffer[src, k, 0] * buffer[src, nxt, 1] - buffer[src, nxt, 0] * buffer[src, k, 1]
-    inter = abs(inter) / 2
+        twice += buffer[src, prev, 0] * buffer[src, k, 1] - buffer[src, k, 0] * buffer[src, prev, 1]
+        prev = k
+    return abs(twice) / 2
+
+
+@njit(cache=True)
+def _polygon_iou(a, b, corners_a, cos_b: float, sin_b: float, buffer) -> float:
+    """IoU of oriented boxes ``a`` and ``b`` (see :func:`_overlap`)."""
+    area_a, area_b = a[2] * a[3], b[2] * b[3]
+    if area_a <= 0 or area_b <= 0:
+        return 0.0
+    inter = _overlap(a, b, corners_a, cos_b, sin_b, buffer)
     return inter / max(area_a + area_b - inter, _EPS)
 
 
@@ -234,10 +255,9 @@ def _all_corners(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @njit(cache=True)
 def rotated_iou(a: np.ndarray, b: np.ndarray) -> float:
     """Exact IoU of two oriented boxes ``[cx, cy, w, h, angle]`` (convex polygon clipping)."""
-    ca, cb = np.empty((4, 2)), np.empty((4, 2))
-    _corners(a, ca)
-    _corners(b, cb)
-    return _polygon_iou(a, b, ca, cb, np.empty((2, 12, 2)))
+    corners_a = np.empty((4, 2))
+    _corners(a, corners_a)
+    return _polygon_iou(a, b, corners_a, np.cos(b[4]), np.sin(b[4]), np.empty((2, 12, 2)))
 
 
 @njit(cache=True)
@@ -252,35 +272,15 @@ def _as_xyxy(boxes: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def _separated(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether the rectangles with corners ``a`` and ``b`` ``(4, 2)`` are apart: some edge
-    direction of either separates their projections (the separating-axis theorem)."""
-    for corners in (a, b):
-        for k in range(2):
-            ax = corners[k + 1, 0] - corners[k, 0]
-            ay = corners[k + 1, 1] - corners[k, 1]
-            low_a = high_a = a[0, 0] * ax + a[0, 1] * ay
-            low_b = high_b = b[0, 0] * ax + b[0, 1] * ay
-            for j in range(1, 4):
-                pa = a[j, 0] * ax + a[j, 1] * ay
-                pb = b[j, 0] * ax + b[j, 1] * ay
-                low_a, high_a = min(low_a, pa), max(high_a, pa)
-                low_b, high_b = min(low_b, pb), max(high_b, pb)
-            if high_a <= low_b or high_b <= low_a:
-                return True
-    return False
-
-
-@njit(cache=True)
-def _clip_pairs(a, b, corners_a, corners_b, pairs, out) -> None:
+def _clip_pairs(a, b, corners_a, pairs, out) -> None:
     """Polygon IoU of the pairs marked in ``pairs`` (kept out of :func:`iou_matrix`'s loop,
     which the clipping's scratch buffers would slow down tenfold)."""
     buffer = np.empty((2, 12, 2))
+    cos_b, sin_b = np.cos(b[:, 4]), np.sin(b[:, 4])
     rows, cols = np.nonzero(pairs)
     for k in range(len(rows)):
         r, c = rows[k], cols[k]
-        if not _separated(corners_a[r], corners_b[c]):
-            out[r, c] = _polygon_iou(a[r], b[c], corners_a[r], corners_b[c], buffer)
+        out[r, c] = _polygon_iou(a[r], b[c], corners_a[r], cos_b[c], sin_b[c], buffer)
 
 
 @njit(cache=True)
@@ -298,7 +298,7 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
                 out[r, c] = _axis_iou(a[r], b[c], area_a[r], area_b[c])
         return out
     corners_a, hulls_a = _all_corners(a)
-    corners_b, hulls_b = _all_corners(b)
+    hulls_b = _all_corners(b)[1]
     xyxy_a, xyxy_b = _as_xyxy(a), _as_xyxy(b)
     area_a, area_b = _areas(xyxy_a), _areas(xyxy_b)
     rotated = np.zeros((len(a), len(b)), np.bool_)
@@ -315,5 +315,5 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
                     or hulls_a[r, 1] >= hulls_b[c, 3]
                     or hulls_b[c, 1] >= hulls_a[r, 3]
                 )
-    _clip_pairs(a, b, corners_a, corners_b, rotated, out)
+    _clip_pairs(a, b, corners_a, rotated, out)
     return out
