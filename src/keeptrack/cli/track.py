@@ -234,6 +234,7 @@ def track(
         list[str] | None,
         typer.Argument(
             help="What to track, as for --source (positional sources come first).",
+            metavar="SOURCE",
             show_default=False,
         ),
     ] = None,
@@ -340,8 +341,9 @@ def track(
     results.
 
     Sources come as arguments (keeptrack track video.mp4) or with --source; several of either
-    track many. MOT results hold tracks only; the MOT file's class-free rows take every class
-    the detector keeps, so pass --classes person for MOTChallenge (pedestrian) scoring.
+    track many. The MOT results file has no class column and holds every class the detector
+    keeps: add --classes person to score it as MOTChallenge (pedestrians). --json-output
+    names each object's class; --class-ids says how they are numbered.
     """
     console = Console(stderr=True)
     try:
