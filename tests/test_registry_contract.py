@@ -197,3 +197,39 @@ def test_appearance_model_takes_both_names(name):
         assert got["feature_extractor"] is got["reid_model"] is model
     with pytest.raises(ValueError, match="not both"):
         create_tracker(name, feature_extractor=model, reid_model=ReIDModel.histogram())
+
+
+@pytest.mark.parametrize("input_kind", ["numpy", "supervision"])
+@pytest.mark.parametrize("kind", ["axis-aligned", "oriented"])
+@pytest.mark.parametrize("name", sorted(TRACKERS))
+def test_return_unmatched_gives_every_row_in_input_order(name, kind, input_kind, frames):
+    """``return_unmatched=True``: every detection comes back, in input order; the ones a
+    confirmed track owns exactly as the default output has them, the others with id -1."""
+    boxes = frames[:60] if kind == "axis-aligned" else [oriented(d, 0.2) for d in frames[:60]]
+    settings = SETTINGS.get(name, {})
+    default = create_tracker(name, **settings)
+    every = create_tracker(name, return_unmatched=True, **settings)
+    assert every.get_params()["return_unmatched"] is True
+    unmatched = tracked = 0
+    for det in boxes:
+        given = as_supervision(det) if input_kind == "supervision" else det
+        extra = (
+            {"embeddings": embeddings_for(as_supervision(det).xyxy)} if name == "deepsort" else {}
+        )
+        if input_kind == "numpy" and kind == "oriented":
+            extra["box_format"] = "xywhr"
+        expected, out = default.update(given, **extra), every.update(given, **extra)
+        if input_kind == "supervision":
+            np.testing.assert_array_equal(out.xyxy, given.xyxy)  # every row, input order
+            owned = out.tracker_id != -1
+            np.testing.assert_array_equal(out.xyxy[owned], expected.xyxy)
+            np.testing.assert_array_equal(out.tracker_id[owned], expected.tracker_id)
+            if kind == "oriented":
+                np.testing.assert_array_equal(out.data["xyxyxyxy"], given.data["xyxyxyxy"])
+        else:
+            np.testing.assert_array_equal(out[:, -1], np.arange(len(det)))
+            owned = out[:, -4] != -1
+            np.testing.assert_array_equal(out[owned], expected)
+        unmatched += int((~owned).sum())
+        tracked += int(owned.sum())
+    assert unmatched > 0 and tracked > 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 
 import cv2
@@ -74,6 +75,9 @@ def test_demo_scores_the_synthetic_scene(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     for name in ("HOTA", "MOTA", "IDF1"):
         assert name in result.output
+    # the demo's tracker, then the reference on the same detections, each with its scores
+    scores = re.findall(r"(bytetrack|sort \(reference\))\W+(\d+\.\d)", result.output)
+    assert [name for name, _ in scores] == ["bytetrack", "sort (reference)"]
     assert video_frames(tmp_path / "demo.mp4") == 150
 
 

@@ -8,9 +8,27 @@ the one list of them.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keeptrack.trackers.registry import TRACKERS
+
+if TYPE_CHECKING:  # what __getattr__ loads, spelt out for type checkers (tests check both agree)
+    from keeptrack.appearance import DeepSORTFeatureExtractor as DeepSORTFeatureExtractor
+    from keeptrack.appearance import ReIDModel as ReIDModel
+    from keeptrack.detections import DetectionArrays as DetectionArrays
+    from keeptrack.detections import to_detection_arrays as to_detection_arrays
+    from keeptrack.motion.cmc import CMC as CMC
+    from keeptrack.motion.cmc import BoxMotion as BoxMotion
+    from keeptrack.motion.cmc import PrecomputedWarps as PrecomputedWarps
+    from keeptrack.trackers.base import BaseTracker as BaseTracker
+    from keeptrack.trackers.botsort import BoTSORTTracker as BoTSORTTracker
+    from keeptrack.trackers.bytetrack import ByteTrackTracker as ByteTrackTracker
+    from keeptrack.trackers.deepsort import DeepSORTTracker as DeepSORTTracker
+    from keeptrack.trackers.hybridsort import HybridSORTTracker as HybridSORTTracker
+    from keeptrack.trackers.ocsort import OCSORTTracker as OCSORTTracker
+    from keeptrack.trackers.sort import SORTTracker as SORTTracker
+    from keeptrack.trackers.tracks import TrackState as TrackState
+    from keeptrack.trackers.tracks import TrackView as TrackView
 
 __version__ = "0.1.0"
 

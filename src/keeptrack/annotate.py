@@ -54,7 +54,7 @@ class TrackAnnotator:
         """``#7 person 0.91``-style labels (class and score as configured)."""
         names = detections.data.get("class_name") if self.show_class else None
         texts = []
-        for i, track_id in enumerate(detections.tracker_id):
+        for i, track_id in enumerate(detections.tracker_id):  # type: ignore[arg-type]  # set by update
             parts = [f"#{int(track_id)}"]
             if names is not None and str(names[i]):
                 parts.append(str(names[i]))

@@ -56,6 +56,7 @@ class DetectorSettings:
     nms_iou: float | None = None
     input_size: tuple[int, int] | None = None
     det_scores: str = "reject"
+    class_ids: str = "detector"
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,8 @@ def output_names(sources: Sequence[str]) -> list[str]:
     """A file-name-safe output name per source: the file or folder name without extension
     (``cams/lobby.mp4`` -> ``lobby``, ``rtsp://host/cam1`` -> ``host_cam1``). Repeated names
     get ``-2``, ``-3``, ... in source order, so names depend only on the source list."""
-    names, seen = [], {}
+    names: list[str] = []
+    seen: dict[str, int] = {}
     for source in sources:
         if "://" in source:
             base = source.split("://", 1)[1]
@@ -274,6 +276,7 @@ def run_track_job(job: TrackJob) -> SourceResult:
             nms_iou=settings.nms_iou,
             input_size=settings.input_size,
             det_scores=settings.det_scores,
+            class_ids=settings.class_ids,
         )
         if "video" in partial:
             outputs.annotator = TrackAnnotator(
@@ -441,9 +444,10 @@ def track_many(
     for index, job in enumerate(jobs):
         if resume and job.is_complete():
             paths = [str(p) for p in job.final_paths().values()]
-            results[index] = SourceResult(job.source, job.name, "skipped", outputs=paths)
+            skipped = SourceResult(job.source, job.name, "skipped", outputs=paths)
+            results[index] = skipped
             if on_result is not None:
-                on_result(results[index])
+                on_result(skipped)
         else:
             todo.append(index)
     if todo:

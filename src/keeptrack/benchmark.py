@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from keeptrack.detections import tracked_rows
 from keeptrack.geometry import xyxy_to_tlwh
 
 
@@ -34,6 +35,7 @@ def track_detections(
         else:
             out = tracker.update(detections, embeddings=embeddings[index - 1])
         elapsed += time.perf_counter() - start
+        out = tracked_rows(out)
         if len(out):
             results.append(
                 np.column_stack(

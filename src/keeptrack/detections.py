@@ -30,16 +30,19 @@ float32 can come out as ``1.0000001``); they are kept as given, not clipped.
 Output rows are the input detections that belong to a confirmed track in this frame, in input
 order (``det_index`` ascending), with the detection's own box. Detections that were not
 matched, that started a track still waiting for confirmation, or that were ignored (below
-every score threshold) are left out.
+every score threshold) are left out -- unless the tracker was built with
+``return_unmatched=True``: then every detection comes back, in input order, with track id
+``-1`` where no confirmed track owns it (Roboflow ``trackers``' convention; rows dropped by
+``on_invalid="drop"`` stay dropped).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 from numba import njit
@@ -49,8 +52,11 @@ from keeptrack import geometry
 try:  # supervision is a core dependency; the guard keeps this module importable for tools.
     import supervision as sv
 except ImportError:  # pragma: no cover
-    sv = None
+    sv = None  # type: ignore[assignment]  # checked before use: isinstance needs the class
 
+#: Array-like detections a tracker reads (returned as a NumPy array): an array, or nested lists
+#: of rows such as ``[[x1, y1, x2, y2, score, class], ...]``.
+ArrayInput: TypeAlias = np.ndarray | Sequence[Sequence[float]]
 #: Columns of the NumPy output.
 OUTPUT_COLUMNS = ("x1", "y1", "x2", "y2", "track_id", "score", "class", "det_index")
 #: Columns of the NumPy output for oriented-box input.
@@ -63,6 +69,8 @@ SCORE_TOLERANCE = 1e-6
 BOX_FORMATS = ("xyxy", "xywhr")
 #: Values of ``on_invalid`` (see :func:`to_detection_arrays`).
 ON_INVALID = ("raise", "drop")
+#: Track id of a detection no confirmed track owns (trackers built with ``return_unmatched``).
+UNMATCHED = -1
 
 
 class InvalidDetectionsWarning(UserWarning):
@@ -121,13 +129,20 @@ class DetectionArrays:
             self.xyxy[index], self.confidence[index], self.class_id[index], xywhr=xywhr
         )
 
-    def with_tracks(self, det_index: np.ndarray, track_id: np.ndarray) -> Any:
+    def with_tracks(
+        self, det_index: np.ndarray, track_id: np.ndarray, every_row: bool = False
+    ) -> Any:
         """Build the tracker's output in the caller's format.
 
         Args:
             det_index: Input rows that belong to a confirmed track this frame.
             track_id: The track id for each of those rows.
+            every_row: Return every row, with id :data:`UNMATCHED` where no track owns it.
         """
+        if every_row:
+            ids = np.full(len(self), UNMATCHED, dtype=np.int64)
+            ids[det_index] = track_id
+            det_index, track_id = np.arange(len(self), dtype=np.int64), ids
         if self.source is not None:
             order = np.argsort(det_index, kind="stable")
             rows = np.asarray(det_index, dtype=np.intp)[order]
@@ -180,6 +195,21 @@ def _output_rows(boxes, confidence, class_id, det_index, track_id, input_rows) -
         out[j, k + 2] = class_id[d]
         out[j, k + 3] = input_rows[d] if len(input_rows) else d
     return out
+
+
+def tracked_rows(output: Any) -> Any:
+    """The rows of a tracker's output that belong to a track: a tracker built with
+    ``return_unmatched=True`` also returns the others, with id :data:`UNMATCHED`, and results
+    files, drawings and metrics are about tracks only.
+
+    Args:
+        output: What ``update`` returned: ``supervision.Detections`` or a NumPy array (its
+            track id is the fourth column from the end, for both box kinds).
+    """
+    ids = output.tracker_id if sv is not None and isinstance(output, sv.Detections) else None
+    if ids is None:
+        ids = output[:, -4]
+    return output[ids != UNMATCHED] if len(ids) and ids.min() < 0 else output
 
 
 def empty_detections(oriented: bool = False) -> DetectionArrays:

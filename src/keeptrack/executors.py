@@ -150,7 +150,9 @@ class JobRunner:
     def _map_pool(
         self, function: Callable[[Any], Any], jobs: Sequence[Any]
     ) -> Iterator[tuple[int, Any]]:
-        pending = {self._pool.submit(_guarded, function, job): i for i, job in enumerate(jobs)}
+        pool = self._pool
+        assert pool is not None  # map() sends jobs here only when there is a pool
+        pending = {pool.submit(_guarded, function, job): i for i, job in enumerate(jobs)}
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -19,6 +19,7 @@ import numpy as np
 import supervision as sv
 
 from keeptrack.annotate import TrackAnnotator
+from keeptrack.detections import tracked_rows
 from keeptrack.detectors import Detector
 from keeptrack.io.files import OutputError
 from keeptrack.io.mot import MOTResultsWriter
@@ -31,7 +32,7 @@ from keeptrack.io.sources import FrameSource, TruncatedSourceError
 STAGES = ("decode", "detect", "warm-up", "track", "annotate", "encode", "write")
 
 #: End of the source; frames themselves may be ``None`` (detection-file sequences without images).
-_END = object()
+_END: Any = object()
 
 
 @dataclass
@@ -93,6 +94,7 @@ class RunResult:
 
 def mot_rows(frame_index: int, tracked: sv.Detections) -> np.ndarray:
     """``(N, 7)`` MOTChallenge rows ``[frame, id, left, top, width, height, score]``."""
+    assert tracked.tracker_id is not None  # every tracker's output has ids
     xyxy = tracked.xyxy.astype(np.float64)
     score = tracked.confidence if tracked.confidence is not None else np.ones(len(tracked))
     return np.column_stack(
@@ -131,7 +133,8 @@ def run_pipeline(
     result = RunResult()
     seconds = result.seconds
     draw = outputs.video is not None or outputs.display is not None
-    if draw and outputs.annotator is None:
+    annotator = outputs.annotator
+    if draw and annotator is None:
         raise ValueError("outputs.annotator is needed to write a video or show a window")
     frames = iter(source)
     clock = time.perf_counter
@@ -151,12 +154,12 @@ def run_pipeline(
             detected = clock()
             # A detector glitch (a NaN or empty box) must not end a long run: such rows are
             # dropped with one warning per kind of problem.
-            tracked = tracker.update(detections, frame=frame, on_invalid="drop")
+            tracked = tracked_rows(tracker.update(detections, frame=frame, on_invalid="drop"))
             track_done = clock()
             seconds["detect"] += detected - decoded
             seconds["track" if index > 1 else "warm-up"] += track_done - detected
-            if draw:
-                image = outputs.annotator.annotate(frame.copy(), tracked)
+            if draw and annotator is not None:
+                image = annotator.annotate(frame.copy(), tracked)
                 annotated = clock()
                 if outputs.video is not None:
                     outputs.video.write(image)

@@ -113,6 +113,7 @@ def track_and_score(job: SequenceJob) -> SequenceOutcome:
         rows = bytetrack_output_filter(rows)
     if job.results_path is not None:
         write_mot_results(job.results_path, rows)
+    assert sequence.gt is not None  # load_sequence reads gt/gt.txt or raises
     metrics = evaluate_sequence(sequence.gt, rows, sequence.length, job.benchmark, sequence.name)
     return SequenceOutcome(sequence.name, metrics, seconds, sequence.length)
 

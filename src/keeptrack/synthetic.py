@@ -91,6 +91,8 @@ class SyntheticScene(FrameSource):
         actors: The moving objects; :func:`default_actors` when ``None``.
     """
 
+    length: int  # always known, unlike a live source's
+
     def __init__(
         self,
         length: int = 150,
@@ -155,7 +157,7 @@ class SyntheticScene(FrameSource):
         ]
 
     @staticmethod
-    def _draw(image: np.ndarray, shapes: list[tuple[str, tuple, tuple]], value: object) -> None:
+    def _draw(image: np.ndarray, shapes: list[tuple[str, tuple, tuple]], value: int | None) -> None:
         for kind, geometry, colour in shapes:
             fill = colour if value is None else value
             if kind == "rect":

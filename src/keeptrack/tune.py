@@ -206,7 +206,7 @@ class _Study:
 def _distributions(tracker: str, fixed: dict[str, Any]) -> dict[str, Any]:
     from optuna.distributions import FloatDistribution, IntDistribution
 
-    space = {}
+    space: dict[str, Any] = {}
     for name, (param, limits) in search_space(tracker).items():
         if name in fixed:
             continue
@@ -302,10 +302,11 @@ def _held_out(
     Raises:
         ValueError: If a part could not be scored.
     """
-    scored = _run_parts(runner, settings, parts)
-    for outcome in scored:
+    scored: list[list[SequenceOutcome]] = []
+    for outcome in _run_parts(runner, settings, parts):
         if isinstance(outcome, str):
             raise ValueError(f"held-out scoring failed: {outcome}")
+        scored.append(outcome)
     pooled = [o for part in scored for o in part]
     return _metric(settings, pooled), [_metric(settings, part) for part in scored]
 
@@ -336,7 +337,7 @@ def tune(
     storage = open_storage(optuna, settings.storage)
     defaults = {**default_params(settings.tracker, list(space)), **settings.fixed}
     default_trial = {k: defaults[k] for k in space}
-    fingerprint = {
+    fingerprint: dict[str, Any] = {
         "tracker": settings.tracker,
         "data": [Path(s).name for s in sequences],
         "split": settings.split,
@@ -473,6 +474,7 @@ def _conclude(
             )
         ]
     else:
+        assert settings.val_data is not None  # the protocol is k-fold without it
         val = sequence_folders(settings.val_data)
         held_out = _held_out(runner, settings, [(val, settings.val_split, chosen)])[0]
         defaults_held_out = _held_out(runner, settings, [(val, settings.val_split, defaults)])[0]

@@ -243,11 +243,11 @@ def _calibration(
     first = np.stack([embedded[t][rng.integers(len(embedded[t]))] for t in pair[:, 0]])
     second = np.stack([embedded[u][rng.integers(len(embedded[u]))] for u in pair[:, 1]])
     negative = 1 - np.sum(first * second, axis=1)
-    positive = np.concatenate(positive)
-    if len(positive) == 0:
+    distances = np.concatenate(positive)
+    if len(distances) == 0:
         return 0.0
     grid = np.linspace(0, 2, 401)
-    miss = 1 - np.searchsorted(np.sort(positive), grid, side="right") / len(positive)
+    miss = 1 - np.searchsorted(np.sort(distances), grid, side="right") / len(distances)
     confuse = np.searchsorted(np.sort(negative), grid, side="right") / len(negative)
     boundary = float(grid[np.argmin(np.abs(miss - confuse))])
     return float(np.sqrt(max(boundary / BOUNDARY - 1.0, 0.0)))

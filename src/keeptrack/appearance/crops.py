@@ -30,9 +30,9 @@ class CropSpec:
         rgb: Whether the model expects RGB (``True``, torchvision / timm) or BGR channels.
     """
 
-    input_size: tuple[int, int] = (224, 224)
-    mean: tuple[float, float, float] = IMAGENET_MEAN
-    std: tuple[float, float, float] = IMAGENET_STD
+    input_size: tuple[int, ...] = (224, 224)
+    mean: tuple[float, ...] = IMAGENET_MEAN
+    std: tuple[float, ...] = IMAGENET_STD
     rgb: bool = True
 
 

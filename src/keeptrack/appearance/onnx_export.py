@@ -27,7 +27,7 @@ from keeptrack.appearance.crops import IMAGENET_MEAN, IMAGENET_STD, CropSpec
 from keeptrack.appearance.mobilenet import export_onnx as export_graph
 
 #: Normalisation per exporter layout: ``(mean, std, rgb)`` on the [0, 1] scale.
-LAYOUTS = {
+LAYOUTS: dict[str, tuple[tuple[float, ...], tuple[float, ...], bool]] = {
     "keeptrack": (IMAGENET_MEAN, IMAGENET_STD, True),
     "boxmot": (IMAGENET_MEAN, IMAGENET_STD, True),
     "fastreid": ((0.0, 0.0, 0.0), (1 / 255, 1 / 255, 1 / 255), True),
@@ -35,7 +35,7 @@ LAYOUTS = {
 _PREFIX = "keeptrack."
 
 
-def layout_spec(layout: str, input_size: tuple[int, int], metadata: dict[str, str]) -> CropSpec:
+def layout_spec(layout: str, input_size: tuple[int, ...], metadata: dict[str, str]) -> CropSpec:
     """The crop spec of an exporter ``layout``; keeptrack's own metadata wins when present.
 
     Raises:

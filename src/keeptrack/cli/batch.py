@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import typer
 from rich import box
@@ -42,7 +42,7 @@ def summary_table(results: list[SourceResult]) -> Table:
     table = Table(title="batch summary", box=box.SIMPLE_HEAD)
     numbers = ("frames", "tracks", "fps", "setup s", "warm-up s")
     for heading in ("source", "status", *numbers, "worker", "error"):
-        justify = "right" if heading in numbers else "left"
+        justify: Literal["right", "left"] = "right" if heading in numbers else "left"
         table.add_column(heading, justify=justify, overflow="fold")
     styles = {"done": "green", "skipped": "dim", "failed": "red"}
     for r in results:

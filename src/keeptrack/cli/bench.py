@@ -52,8 +52,8 @@ from keeptrack.trackers.registry import (
 )
 
 #: Table columns: (heading, metric key); ratios are shown as percentages.
-SCORE_COLUMNS = (("HOTA", "HOTA"), ("MOTA", "MOTA"), ("IDF1", "IDF1"), ("IDSW", "IDSW"))
-SCORE_COLUMNS += (("AssA", "AssA"), ("DetA", "DetA"))
+SCORE_COLUMNS = (("HOTA", "HOTA"), ("MOTA", "MOTA"), ("IDF1", "IDF1"), ("IDSW", "IDSW"),
+                 ("AssA", "AssA"), ("DetA", "DetA"))  # fmt: skip
 
 
 @dataclass
@@ -135,7 +135,7 @@ def run_tracker(
     tracemalloc.stop()
     progress.advance(task)
     metrics = evaluate_mot_sequences(
-        {s.name: s.gt for s in sequences},
+        {s.name: s.gt for s in sequences},  # type: ignore[misc]  # load_sequences reads each gt
         results,
         {s.name: len(s.frames) for s in sequences},
         benchmark.value,

@@ -6,7 +6,9 @@ tracks, writes ``demo.mp4`` and scores the tracks against the scene's exact grou
 proof in seconds that detection, tracking, annotation, encoding and evaluation all run here.
 With ``--source`` it runs ``keeptrack track`` on that input instead (SSD-MobileNet when
 ``keeptrack[detect]`` is installed, else the motion detector), and scores it too when the
-source is a MOTChallenge folder with ``gt/gt.txt`` or ``--gt`` is given.
+source is a MOTChallenge folder with ``gt/gt.txt`` or ``--gt`` is given. Scores come with a
+reference row: :data:`REFERENCE` (SORT) run on the same detections, so a number is never read
+alone (the detections, not the tracker, set most of it).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import importlib.util
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import typer
@@ -31,13 +33,42 @@ from keeptrack.cli.track import (
     run_with_progress,
     tracker_builder,
 )
-from keeptrack.detectors import create_detector
+from keeptrack.detections import tracked_rows
+from keeptrack.detectors import Detector, create_detector
 from keeptrack.eval import evaluate_mot_sequences
 from keeptrack.io.mot import read_mot_file
 from keeptrack.io.sources import FrameSource, open_source
+from keeptrack.pipeline import mot_rows
 from keeptrack.synthetic import SyntheticScene
+from keeptrack.trackers.registry import create_tracker
 
 SCORES = ("HOTA", "MOTA", "IDF1")
+#: The tracker every demo score is shown beside (not when it is the tracker being shown).
+REFERENCE = "sort"
+
+
+class RecordingDetector:
+    """A detector that keeps each frame's detections, to replay them to the reference."""
+
+    def __init__(self, detector: Any) -> None:
+        self.detector = detector
+        self.class_names = detector.class_names
+        self.frames: list[Any] = []
+
+    def detect(self, frame: np.ndarray) -> Any:
+        detections = self.detector.detect(frame)
+        self.frames.append(detections)
+        return detections
+
+
+def reference_rows(frames: list[Any], frame_rate: float) -> np.ndarray:
+    """MOTChallenge rows of :data:`REFERENCE` (default parameters) on recorded detections."""
+    tracker = create_tracker(REFERENCE, frame_rate=frame_rate)
+    rows = [
+        mot_rows(index, tracked_rows(tracker.update(detections, on_invalid="drop")))
+        for index, detections in enumerate(frames, start=1)
+    ]
+    return np.concatenate(rows) if rows else np.empty((0, 7))
 
 
 def default_detector() -> str:
@@ -53,15 +84,19 @@ def find_gt(source: str, gt: Path | None) -> np.ndarray | None:
     return read_mot_file(path)
 
 
-def scores_table(metrics: dict[str, float]) -> Table:
-    """HOTA / MOTA / IDF1 as percentages plus the error counts behind them."""
+def scores_table(runs: dict[str, dict[str, float]]) -> Table:
+    """HOTA / MOTA / IDF1 as percentages plus the error counts behind them, one row per
+    tracker (the demo's, then the reference)."""
     table = Table()
+    table.add_column("tracker")
     for column in (*SCORES, "IDSW", "FP", "FN"):
         table.add_column(column, justify="right")
-    table.add_row(
-        *(f"{100 * metrics[k]:.1f}" for k in SCORES),
-        *(str(int(metrics[k])) for k in ("IDSW", "FP", "FN")),
-    )
+    for name, metrics in runs.items():
+        table.add_row(
+            name,
+            *(f"{100 * metrics[k]:.1f}" for k in SCORES),
+            *(str(int(metrics[k])) for k in ("IDSW", "FP", "FN")),
+        )
     return table
 
 
@@ -105,6 +140,7 @@ def demo(
         build_tracker = tracker_builder(tracker, ctx.args)
         check_reid(reid, tracker)
         scene: FrameSource
+        truth: np.ndarray | None
         if source is None:
             scene = SyntheticScene(length=frames, fps=fps or 15.0, seed=seed)
             truth = scene.ground_truth()
@@ -113,13 +149,14 @@ def demo(
             scene = open_source(source, fps)
             truth = find_gt(source, gt)
             det_name = detector or default_detector()
-        det = create_detector(det_name)
-        if reid == "adapt" and source is None:
-            raise ValueError("--reid adapt needs --source (it reads the input twice)")
+        det: Detector = create_detector(det_name)
         appearance, det = prepare_reid(
             reid, tracker, source, fps, det, scene.fps, None, None, console
         )
         tracker_obj = build_tracker(scene.fps, **appearance)
+        recorder = None
+        if truth is not None and tracker.strip().lower() != REFERENCE:
+            det = recorder = RecordingDetector(det)
     except SETUP_ERRORS as error:
         fail(error)
     with tempfile.TemporaryDirectory() as folder:
@@ -132,12 +169,16 @@ def demo(
         console.print(f"demo: {scene.name}, {det_name} detector, {tracker} tracker")
         result = run_with_progress(scene, det, tracker_obj, outputs, None, Console(stderr=True))
         if truth is not None and result.frames > 0:
-            metrics = evaluate_mot_sequences(
-                {scene.name: truth[truth[:, 0] <= result.frames]},
-                {scene.name: results},
-                {scene.name: result.frames},
-                benchmark="plain",
-            )[scene.name]
+            runs: dict[str, Path | np.ndarray] = {tracker: results}
+            if recorder is not None:
+                runs[f"{REFERENCE} (reference)"] = reference_rows(recorder.frames, scene.fps)
+            scored_truth = {scene.name: truth[truth[:, 0] <= result.frames]}
+            scores = {
+                name: evaluate_mot_sequences(
+                    scored_truth, {scene.name: rows}, {scene.name: result.frames}, benchmark="plain"
+                )[scene.name]
+                for name, rows in runs.items()
+            }
             console.print(f"{scene.name}: scores against ground truth")
-            console.print(scores_table(metrics))
+            console.print(scores_table(scores))
     finish(result, [output], console)

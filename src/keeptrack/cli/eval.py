@@ -35,8 +35,8 @@ from keeptrack.io.sequence import Split, load_sequence
 INPUT_ERRORS = (MOTFormatError, FileNotFoundError, KeyError, ValueError)
 
 #: Columns of the printed table (ratios as percentages); the files hold every metric.
-TABLE_COLUMNS = ("HOTA", "DetA", "AssA", "MOTA", "MOTP", "IDF1", "IDSW", "FP", "FN", "Frag")
-TABLE_COLUMNS += ("MT", "PT", "ML")
+TABLE_COLUMNS = ("HOTA", "DetA", "AssA", "MOTA", "MOTP", "IDF1", "IDSW", "FP", "FN", "Frag",
+                 "MT", "PT", "ML")  # fmt: skip
 #: Narrower consoles (pipes, CI logs) would truncate numbers to "…"; wrap lines instead.
 MIN_CONSOLE_WIDTH = 130
 
@@ -76,6 +76,7 @@ def load_inputs(
     gt, results, lengths = {}, {}, {}
     for name in names:
         seq = load_sequence(gt_dir / name, frames, detections=False)
+        assert seq.gt is not None  # gt=True (the default) reads it or raises
         gt[name], lengths[name] = seq.gt, seq.length
         rows = read_mot_tracks(results_dir / f"{name}.txt", seq.full_length)
         if seq.start and len(rows) and rows[:, 0].max() > seq.length:

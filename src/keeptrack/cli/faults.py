@@ -61,7 +61,7 @@ class SignalWatch:
 
     def __init__(self) -> None:
         self.signum: int | None = None
-        self._previous: dict[int, object] = {}
+        self._previous: dict[int, Any] = {}
         self._deferred = False
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
@@ -147,10 +147,19 @@ def setup_notes(
     console: Console, detector: Any, folders: list[Path], outputs: tuple[Any, ...]
 ) -> None:
     """What the user should know before the first frame: output folders that were created (a
-    typo in a path shows here), det-file scores that were rescaled, and that a run without
-    outputs saves nothing."""
+    typo in a path shows here), det-file scores that were rescaled, that a MOTChallenge file
+    mixes every class the detector keeps, and that a run without outputs saves nothing.
+    ``outputs`` is ``(--output, --mot-output, --json-output, --display)``."""
     for folder in folders:
         console.print(f"note: created folder {escape(str(folder))}")
+    classes = getattr(getattr(detector, "filter", None), "classes", None)
+    if outputs[1] is not None and classes is None and len(detector.class_names or {}) > 1:
+        console.print(
+            "note: --mot-output gets every class the detector keeps, and MOTChallenge files "
+            "have no class column; add --classes person to score it as MOTChallenge "
+            "(pedestrians)",
+            soft_wrap=True,
+        )
     score_note = getattr(getattr(detector, "detector", None), "score_note", None)
     if score_note:
         console.print(f"note: {escape(score_note)}", soft_wrap=True)

@@ -8,10 +8,12 @@ only what it uses.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
+
+from keeptrack.docstrings import terminal_text
 
 #: Commands that run trackers accept --tracker.<param> options generated from tracker
 #: signatures and parsed by keeptrack.trackers.registry, so click must pass them through.
@@ -51,8 +53,10 @@ class LazyCommands(TyperGroup):
         module, function, _, tracker_options = COMMANDS[name]
         single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
         settings: dict[str, Any] = _TRACKER_OPTIONS if tracker_options else {}
-        single.command(name, context_settings=settings)(
-            getattr(importlib.import_module(module), function)
+        command = getattr(importlib.import_module(module), function)
+        # the docstring is hard-wrapped for the source file; the terminal wraps it again
+        single.command(name, context_settings=settings, help=terminal_text(command.__doc__))(
+            command
         )
         return typer.main.get_command(single)
 
@@ -72,6 +76,21 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from keeptrack import __version__
+
+        typer.echo(f"keeptrack {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
     """keeptrack: fast, faithful multi-object tracking."""

@@ -66,7 +66,7 @@ def appearance_parameter(tracker: str) -> str:
 
 
 def _init_parameters(tracker: str) -> set[str]:
-    return set(inspect.signature(tracker_class(tracker).__init__).parameters)
+    return set(inspect.signature(tracker_class(tracker)).parameters)
 
 
 def check_reid(reid: str | None, tracker: str) -> None:
@@ -157,7 +157,7 @@ class ReplayFeatures:
         rows = [known.get(_box_key(box)) for box in np.asarray(boxes).reshape(-1, 4)]
         if masks is not None or not rows or any(r is None for r in rows):
             return self.base.embed(frame, boxes, masks)
-        return np.stack(rows)
+        return np.stack(rows)  # type: ignore[arg-type]  # no row is None (checked above)
 
 
 def _digest(frame: np.ndarray) -> bytes:
@@ -182,7 +182,7 @@ class ReplayDetector:
 def prepare_reid(
     reid: str | None,
     tracker: str,
-    source: str,
+    source: str | None,
     fps: float | None,
     detector: Any,
     frame_rate: float,
@@ -205,6 +205,8 @@ def prepare_reid(
     parameter = appearance_parameter(tracker)
     if reid != "adapt":
         return {parameter: load_reid(reid)}, detector
+    if source is None:
+        raise ValueError("--reid adapt needs --source (it reads the input twice)")
     base = ReplayFeatures(_mobilenet())
     start = time.perf_counter()
     found, features, arrays = [], [], []

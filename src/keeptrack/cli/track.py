@@ -28,7 +28,7 @@ from rich.progress import (
 from rich.table import Table
 
 from keeptrack.annotate import TrackAnnotator
-from keeptrack.batch import DetectorSettings
+from keeptrack.batch import DetectorSettings, detections_for
 from keeptrack.cli import faults
 from keeptrack.cli.batch import run_batch, wants_batch
 from keeptrack.cli.eval import fail
@@ -205,11 +205,41 @@ def finish(result: RunResult, written: list[Path], console: Console) -> None:
     faults.finish_run(result)
 
 
+def split_arguments(tokens: list[str]) -> tuple[list[str], list[str]]:
+    """Positional sources apart from the ``--tracker.<name> value`` options among them.
+
+    Click hands both to the positional argument (``track`` passes unknown options through for
+    :func:`~keeptrack.trackers.registry.parse_tracker_options`); an option's value is the next
+    token unless it is written ``--tracker.<name>=value``. Any other token starting with ``-``
+    goes with the options too, so it is reported as an unknown option, not as a missing file.
+    """
+    sources: list[str] = []
+    options: list[str] = []
+    tokens = list(tokens)
+    while tokens:
+        token = tokens.pop(0)
+        if not token.startswith("-") or token == "-":
+            sources.append(token)
+            continue
+        options.append(token)
+        if token.startswith("--tracker.") and "=" not in token and tokens:
+            options.append(tokens.pop(0))
+    return sources, options
+
+
 @faults.stops_cleanly
 def track(
     ctx: typer.Context,
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="What to track, as for --source (positional sources come first).",
+            metavar="SOURCE",
+            show_default=False,
+        ),
+    ] = None,
     source: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option(
             "--source",
             "-s",
@@ -217,7 +247,7 @@ def track(
             "sequence folder; repeat it, or give a glob, a .txt list, a folder of videos or of "
             "sequences, to track many (with --output-dir).",
         ),
-    ],
+    ] = None,
     detector: Annotated[
         str, typer.Option("--detector", "-d", help=f"One of: {', '.join(DETECTORS)}.")
     ] = "ssd-mobilenet",
@@ -236,7 +266,11 @@ def track(
     json_output: Annotated[Path | None, typer.Option(help="JSON lines, one per frame.")] = None,
     display: Annotated[bool, typer.Option("--display", help="Live window; q quits.")] = False,
     detections: Annotated[
-        Path | None, typer.Option(help="MOT det file for --detector file.")
+        Path | None,
+        typer.Option(
+            help="MOT det file for --detector file (default for a MOTChallenge sequence "
+            "folder: its det/det.txt)."
+        ),
     ] = None,
     model: Annotated[str | None, typer.Option(help="Model weights / id for the detector.")] = None,
     config: Annotated[
@@ -290,18 +324,36 @@ def track(
             "over the file (minmax) or clipped (clip)."
         ),
     ] = "reject",
+    class_ids: Annotated[
+        str,
+        typer.Option(
+            help="Class ids in --json-output and for the tracker: detector (the detector's own: "
+            "ssd-mobilenet COCO 91-ids, person 1; ultralytics COCO 0..79, person 0; file: "
+            "person 1) or coco80 (0-based COCO by class name, person 0; -1 outside COCO)."
+        ),
+    ] = "detector",
     reid: Annotated[str | None, typer.Option(help=REID_HELP)] = None,
     reid_save: Annotated[
         Path | None, typer.Option(help="With --reid adapt: save the learnt head (.npz).")
     ] = None,
 ) -> None:
     """Track objects in a video, webcam, stream or image folder; write an annotated video and
-    results."""
+    results.
+
+    Sources come as arguments (keeptrack track video.mp4) or with --source; several of either
+    track many. The MOT results file has no class column and holds every class the detector
+    keeps: add --classes person to score it as MOTChallenge (pedestrians). --json-output
+    names each object's class; --class-ids says how they are numbered.
+    """
     console = Console(stderr=True)
     try:
+        positional, tracker_args = split_arguments(sources or [])
+        source = positional + (source or [])
+        if not source:
+            raise ValueError("give a source: keeptrack track video.mp4 (or --source video.mp4)")
         # by name: typer vendors its own click, so the enum classes differ between versions
         given = getattr(ctx.get_parameter_source("tracker"), "name", "DEFAULT") != "DEFAULT"
-        chosen = resolve_tracker(tracker, given, tracker_config, ctx.args)
+        chosen = resolve_tracker(tracker, given, tracker_config, [*tracker_args, *ctx.args])
         if wants_batch(source, output_dir):
             if reid is not None:
                 raise ValueError("--reid runs on one source at a time; drop --output-dir")
@@ -315,6 +367,7 @@ def track(
                 nms_iou=nms_iou,
                 input_size=parse_size(input_size),
                 det_scores=det_scores,
+                class_ids=class_ids,
             )
             options = {"fps": fps, "max_frames": max_frames, "trace_length": trace_length}
             options["show_confidence"] = show_confidence
@@ -328,16 +381,20 @@ def track(
         fail(error)
     folders = faults.missing_folders([output, mot_output, json_output])
     try:
+        det_file = None if detections is None else str(detections)
+        if detector == "file" and det_file is None:  # a sequence folder's own det/det.txt
+            det_file = detections_for(None, source[0], source[0], many=False)
         det = create_detector(
             detector,
             model=model,
             config=config,
-            detections=None if detections is None else str(detections),
+            detections=det_file,
             classes=classes.split(",") if classes else None,
             confidence=confidence,
             nms_iou=nms_iou,
             input_size=parse_size(input_size),
             det_scores=det_scores,
+            class_ids=class_ids,
         )
         appearance, det = prepare_reid(
             reid, chosen.tracker, source[0], fps, det, frames.fps, max_frames, reid_save, console

@@ -268,7 +268,7 @@ def _suppress(detections: list[Detection], max_overlap: float) -> list[int]:
 def _polygon_mask(polygon: Sequence[float], shape: tuple[int, ...]) -> np.ndarray:
     mask = np.zeros(shape, dtype=np.uint8)
     points = np.asarray(polygon, dtype=np.float64).reshape(1, -1, 2).astype(np.int32)
-    cv2.fillPoly(mask, points, 1)
+    cv2.fillPoly(mask, list(points), 1)
     return mask.astype(bool)
 
 

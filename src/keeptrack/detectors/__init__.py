@@ -27,6 +27,7 @@ from keeptrack.detectors.base import (
     MissingDependencyError,
     resolve_classes,
 )
+from keeptrack.detectors.coco import CLASS_IDS, coco80_ids
 
 #: Default score floor per detector; ByteTrack wants weak boxes, so these stay low.
 DEFAULT_CONFIDENCE: dict[str, float] = {
@@ -57,14 +58,16 @@ def _build(
         from keeptrack.detectors.file import FileDetector
 
         if detections is None:
-            raise DetectorError("the 'file' detector needs --detections PATH (a MOT det.txt)")
+            raise DetectorError(
+                "the 'file' detector needs --detections PATH (a MOT det.txt); a MOTChallenge "
+                "sequence folder source uses its det/det.txt"
+            )
         return FileDetector(Path(detections), scores=det_scores)
     if name == "ssd-mobilenet":
         from keeptrack.detectors.opencv_dnn import OpenCVDNNDetector
 
-        return OpenCVDNNDetector(
-            model, config, **({"input_size": input_size} if input_size else {})
-        )
+        options: dict[str, Any] = {"input_size": input_size} if input_size else {}
+        return OpenCVDNNDetector(model, config, **options)
     if name == "motion":
         from keeptrack.detectors.motion import MotionDetector
 
@@ -92,6 +95,7 @@ def create_detector(
     nms_iou: float | None = None,
     input_size: tuple[int, int] | None = None,
     det_scores: str = "reject",
+    class_ids: str = "detector",
 ) -> FilteredDetector:
     """Build the detector registered as ``name`` followed by class, score and NMS filtering.
 
@@ -108,6 +112,10 @@ def create_detector(
         det_scores: What the ``file`` detector does with scores outside ``[0, 1]``:
             ``"reject"``, ``"minmax"`` or ``"clip"`` (see
             :class:`~keeptrack.detectors.file.FileDetector`).
+        class_ids: ``"detector"`` keeps the backend's own class ids (SSD-MobileNet and DETR:
+            COCO's 91-id scheme, person 1; Ultralytics COCO models: 0..79, person 0; ``file``:
+            person 1; ``motion``: 0); ``"coco80"`` renumbers them by name to the 0-based COCO80
+            indices (person 0), -1 for names outside COCO.
 
     Raises:
         DetectorError: Unknown name, missing files, unknown classes;
@@ -119,7 +127,13 @@ def create_detector(
     backend = _build(key, model, config, detections, input_size, det_scores)
     wanted = resolve_classes(classes, backend.class_names)
     threshold = DEFAULT_CONFIDENCE[key] if confidence is None else confidence
-    return FilteredDetector(backend, DetectionFilter(wanted, threshold, nms_iou))
+    if class_ids not in CLASS_IDS:
+        raise DetectorError(f"--class-ids must be one of {', '.join(CLASS_IDS)}; got {class_ids!r}")
+    try:
+        renumber = coco80_ids(backend.class_names) if class_ids == "coco80" else None
+    except ValueError as error:
+        raise DetectorError(f"{error}; {name!r} does not") from None
+    return FilteredDetector(backend, DetectionFilter(wanted, threshold, nms_iou), renumber)
 
 
 __all__ = [

@@ -122,19 +122,39 @@ class DetectionFilter:
                 keep[:] = False
             else:
                 keep &= np.array([str(n).lower() in self.classes for n in names], dtype=bool)
-        detections = detections[keep]
+        detections = detections[keep]  # type: ignore[assignment]  # a mask gives Detections
         if self.nms_iou is not None and len(detections) > 1:
             detections = detections.with_nms(threshold=self.nms_iou)
         return detections
 
 
 class FilteredDetector:
-    """A detector followed by a :class:`DetectionFilter`; itself a :class:`Detector`."""
+    """A detector followed by a :class:`DetectionFilter`; itself a :class:`Detector`.
 
-    def __init__(self, detector: Detector, detection_filter: DetectionFilter) -> None:
+    ``renumber`` (detector class id -> output class id) gives the classes another numbering,
+    e.g. :func:`~keeptrack.detectors.coco.coco80_ids`; ids it does not list become -1.
+    """
+
+    def __init__(
+        self,
+        detector: Detector,
+        detection_filter: DetectionFilter,
+        renumber: Mapping[int, int] | None = None,
+    ) -> None:
         self.detector = detector
         self.filter = detection_filter
+        self.renumber = renumber
         self.class_names = detector.class_names
+        if renumber is not None and detector.class_names is not None:
+            self.class_names = {
+                renumber[k]: v for k, v in detector.class_names.items() if renumber.get(k, -1) >= 0
+            }
 
     def detect(self, frame: np.ndarray) -> sv.Detections:
-        return self.filter(self.detector.detect(frame))
+        detections = self.filter(self.detector.detect(frame))
+        if self.renumber is not None and detections.class_id is not None:
+            table = self.renumber
+            detections.class_id = np.array(
+                [table.get(int(c), -1) for c in detections.class_id], dtype=int
+            )
+        return detections

@@ -9,6 +9,8 @@ hundreds of frames per second and needs nothing beyond OpenCV.
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 import supervision as sv
@@ -50,6 +52,7 @@ class MotionDetector:
         warmup: int = 2,
     ) -> None:
         method = method.lower()
+        self.subtractor: Any
         if method == "mog2":
             self.subtractor = cv2.createBackgroundSubtractorMOG2(history, threshold, True)
         elif method == "knn":

@@ -18,8 +18,8 @@ from keeptrack.eval.metric import Metric
 
 THRESHOLD = 0.5
 _SUMMED = ("CLR_TP", "CLR_FN", "CLR_FP", "IDSW", "MT", "PT", "ML", "Frag", "CLR_Frames", "MOTP_sum")
-_RATIOS = ("MOTA", "MOTP", "MODA", "CLR_Re", "CLR_Pr", "MTR", "PTR", "MLR", "sMOTA", "CLR_F1")
-_RATIOS += ("FP_per_frame", "MOTAL")
+_RATIOS = ("MOTA", "MOTP", "MODA", "CLR_Re", "CLR_Pr", "MTR", "PTR", "MLR", "sMOTA", "CLR_F1",
+           "FP_per_frame", "MOTAL")  # fmt: skip
 
 
 class CLEAR(Metric):

@@ -125,8 +125,8 @@ def pair_iou_xywh(
     inter_w -= np.maximum(np.take(ax0, index_a), np.take(bx0, index_b))
     overlap = np.flatnonzero(inter_w > 0)
     ia, ib = index_a[overlap], index_b[overlap]
-    corners_a = [np.take(c, ia) for c in (ax0, ay0, ax1, ay1, area_a)]
-    corners_b = [np.take(c, ib) for c in (bx0, by0, bx1, by1, area_b)]
+    corners_a = tuple(np.take(c, ia) for c in (ax0, ay0, ax1, ay1, area_a))
+    corners_b = tuple(np.take(c, ib) for c in (bx0, by0, bx1, by1, area_b))
     ious = np.zeros(len(index_a))
     ious[overlap] = _iou_from_corners(corners_a, corners_b)
     return ious
@@ -194,17 +194,24 @@ def _distractor_matches(
     return np.concatenate(removed) if removed else np.empty(0, np.int64)
 
 
+#: How to score ground truth that MOTChallenge's class rules do not fit.
+_PLAIN_HINT = (
+    "Use benchmark 'plain' (keeptrack eval --benchmark plain) for ground truth without classes"
+)
+
+
 def _check_classes(gt: np.ndarray, tracker: np.ndarray, benchmark: str, name: str) -> None:
     if gt.shape[1] < 8:
         raise MOTFormatError(
             f"gt of {name}: {benchmark} needs the flag and class columns "
             f"(frame, id, left, top, width, height, flag, class, ...); got {gt.shape[1]} columns. "
-            "Use benchmark 'plain' for ground truth without classes."
+            f"{_PLAIN_HINT}."
         )
     invalid = np.setdiff1d(_int_column(gt, 7), _GT_CLASSES)
     if len(invalid):
         raise MOTFormatError(
-            f"gt of {name}: invalid MOTChallenge class ids {invalid.tolist()} (valid: 1..13)"
+            f"gt of {name}: invalid MOTChallenge class ids {invalid.tolist()} (valid: 1..13). "
+            f"{_PLAIN_HINT} such as MOT15's (class -1)"
         )
     if tracker.shape[1] >= 8 and len(tracker) and _int_column(tracker, 7).max() > PEDESTRIAN:
         row = int(np.argmax(_int_column(tracker, 7) > PEDESTRIAN))

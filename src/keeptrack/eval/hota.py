@@ -87,14 +87,16 @@ class HOTA(Metric):
         res["HOTA_FN"] = data.num_gt_dets - tp
         res["HOTA_FP"] = data.num_tracker_dets - tp
         loc_sum = np.where(above, matched_sim[None, :], 0.0).sum(axis=1)
+        ass_a, ass_re, ass_pr = np.zeros(len(ALPHAS)), np.zeros(len(ALPHAS)), np.zeros(len(ALPHAS))
         for a in range(len(ALPHAS)):
             matches = np.bincount(matched_cell[above[a]], minlength=n_gt * n_tracker)
             matches = matches.reshape(n_gt, n_tracker).astype(float)
             union = np.maximum(1, gt_id_count + tracker_id_count - matches)
             weight = max(1.0, tp[a])
-            res["AssA"][a] = np.sum(matches * (matches / union)) / weight
-            res["AssRe"][a] = np.sum(matches * (matches / np.maximum(1, gt_id_count))) / weight
-            res["AssPr"][a] = np.sum(matches * (matches / np.maximum(1, tracker_id_count))) / weight
+            ass_a[a] = np.sum(matches * (matches / union)) / weight
+            ass_re[a] = np.sum(matches * (matches / np.maximum(1, gt_id_count))) / weight
+            ass_pr[a] = np.sum(matches * (matches / np.maximum(1, tracker_id_count))) / weight
+        res["AssA"], res["AssRe"], res["AssPr"] = ass_a, ass_re, ass_pr
         res["LocA"] = np.maximum(1e-10, loc_sum) / np.maximum(1e-10, tp)
         return _final_fields(res)
 

@@ -30,7 +30,7 @@ class Identity(Metric):
 
     def eval_sequence(self, data: SequenceData) -> dict[str, float]:
         """Identity results of one sequence."""
-        res = dict.fromkeys(_COUNTS + _RATIOS, 0)
+        res: dict[str, float] = dict.fromkeys(_COUNTS + _RATIOS, 0)
         if data.num_tracker_dets == 0:
             res["IDFN"] = data.num_gt_dets
             return res

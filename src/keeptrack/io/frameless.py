@@ -19,7 +19,7 @@ from keeptrack.io.sources import FrameSource, SourceError, open_source
 class FramelessSequence(FrameSource):
     """``seqLength`` frames of ``None`` at the sequence's ``frameRate``."""
 
-    def __iter__(self) -> Iterator[None]:
+    def __iter__(self) -> Iterator[None]:  # type: ignore[override]  # no pixels, by design
         for _ in range(self.length or 0):
             yield None
 

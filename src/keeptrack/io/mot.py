@@ -143,7 +143,9 @@ def _load_numbers(path: Path) -> np.ndarray:
                 continue
             if attempt is np.float64:
                 return rows.reshape(len(rows), -1)
-            return structured_to_unstructured(rows, dtype=np.float64).reshape(len(rows), -1)
+            # a structured dtype gives a structured array, which loadtxt's stub cannot say
+            flat = structured_to_unstructured(rows, dtype=np.float64)  # type: ignore[arg-type]
+            return flat.reshape(len(rows), -1)
     return _parse_lines(path)
 
 

@@ -61,7 +61,7 @@ class VideoFileSink:
                 f"{', '.join(_CODECS)}"
             )
         self.size = size
-        self._writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*codec), fps, size)
+        self._writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter.fourcc(*codec), fps, size)
         if not self._writer.isOpened():
             raise SinkError(f"--output: OpenCV cannot write {self.path} with codec {codec}")
         self.frames = 0
@@ -116,7 +116,7 @@ class JsonLinesSink:
         objects: list[dict[str, Any]] = []
         for i in range(len(detections)):
             item: dict[str, Any] = {
-                "id": int(detections.tracker_id[i]),
+                "id": int(detections.tracker_id[i]),  # type: ignore[index]  # set by update
                 "box": [round(float(v), 2) for v in detections.xyxy[i]],
             }
             if detections.confidence is not None:

@@ -26,11 +26,12 @@ import inspect
 import math
 import warnings
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
 from keeptrack.detections import (
+    ArrayInput,
     DetectionArrays,
     InvalidDetectionsWarning,
     check_on_invalid,
@@ -43,6 +44,9 @@ from keeptrack.stages.lifecycle import SHARED_COLUMNS
 from keeptrack.trackers.box_kinds import AXIS_ALIGNED, ORIENTED, BoxKind, box_kind_of
 from keeptrack.trackers.tracks import TRACKED, TrackState, TrackTable, TrackView
 from keeptrack.validation import check_range
+
+if TYPE_CHECKING:
+    import supervision as sv
 
 #: Format of :meth:`BaseTracker.state_dict`; bumped when its layout changes, so a state saved by
 #: another version is refused with a clear message instead of failing deep inside a reshape.
@@ -95,15 +99,20 @@ class BaseTracker(ABC):
     """
 
     kalman: _ConstantVelocityKalman
+    _last_timestamp: float | None
+    _kind: BoxKind | None
+    _frame_size: tuple[int, ...] | None
 
     def __init__(
         self,
         frame_rate: float = 30.0,
         class_aware: bool = False,
         cmc: str | CameraMotion | None = None,
+        return_unmatched: bool = False,
     ) -> None:
         self.frame_rate = check_range("frame_rate", frame_rate, 1e-6)
         self.class_aware = bool(class_aware)
+        self.return_unmatched = bool(return_unmatched)
         self.cmc = make_cmc(cmc)
         self._warned: set[str] = set()  # kinds of bad input already warned about (drop mode)
         self.reset()
@@ -123,6 +132,28 @@ class BaseTracker(ABC):
         return {}
 
     # --- public contract ------------------------------------------------------------------
+    @overload
+    def update(
+        self,
+        detections: sv.Detections,
+        frame: np.ndarray | None = None,
+        timestamp: float | None = None,
+        *,
+        box_format: str | None = None,
+        on_invalid: str = "raise",
+    ) -> sv.Detections: ...
+
+    @overload
+    def update(
+        self,
+        detections: ArrayInput | None,
+        frame: np.ndarray | None = None,
+        timestamp: float | None = None,
+        *,
+        box_format: str | None = None,
+        on_invalid: str = "raise",
+    ) -> np.ndarray: ...
+
     def update(
         self,
         detections: Any,
@@ -154,7 +185,10 @@ class BaseTracker(ABC):
         Returns:
             The detections that belong to confirmed tracks, in input order, with their track
             id: ``supervision.Detections`` with ``tracker_id`` set, or an ``(M, 8)`` array
-            ``[x1, y1, x2, y2, track_id, score, class, det_index]`` for array input.
+            ``[x1, y1, x2, y2, track_id, score, class, det_index]`` for array input (``None``
+            and nested lists count as arrays). With ``return_unmatched=True``, every
+            detection (every valid one, when ``on_invalid="drop"`` dropped some), in input
+            order, id ``-1`` where no confirmed track owns it.
 
         Raises:
             ValueError: On malformed detections, frame or timestamp; tracker state is unchanged.
@@ -205,7 +239,7 @@ class BaseTracker(ABC):
         det_index, track_id = self._advance(batch, frame)
         if timestamp is not None:
             self._last_timestamp = float(timestamp)
-        return batch.with_tracks(det_index, track_id)
+        return batch.with_tracks(det_index, track_id, every_row=self.return_unmatched)
 
     def _warn_once(self, kind: str, message: str) -> None:
         if kind not in self._warned:
@@ -240,7 +274,7 @@ class BaseTracker(ABC):
 
     def reset(self) -> None:
         """Forget every track and restart ids at 1."""
-        columns = {
+        columns: dict[str, tuple[tuple[int, ...], type]] = {
             "track_id": ((), np.int64),
             "state": ((), np.int8),
             "mean": ((self.kalman.ndim_state,), np.float64),
@@ -258,9 +292,9 @@ class BaseTracker(ABC):
         self._table = TrackTable(columns)
         self._next_id = 1
         self.frame_id = 0
-        self._last_timestamp: float | None = None
-        self._kind: BoxKind | None = None
-        self._frame_size: tuple[int, int] | None = None
+        self._last_timestamp = None
+        self._kind = None
+        self._frame_size = None
         if self.cmc is not None:
             self.cmc.reset()
 
@@ -273,7 +307,7 @@ class BaseTracker(ABC):
             TrackView(
                 track_id=int(t["track_id"][i]),
                 state=TrackState(int(t["state"][i])).name.lower(),
-                xyxy=tuple(float(v) for v in boxes[i]),
+                xyxy=tuple(float(v) for v in boxes[i]),  # type: ignore[arg-type]  # 4 columns
                 score=float(t["score"][i]),
                 class_id=int(t["class_id"][i]),
                 age=int(self.frame_id - t["start_frame"][i]),

@@ -97,6 +97,8 @@ class BoTSORTTracker(ByteTrackTracker):
             :class:`~keeptrack.motion.cmc.CameraMotion` object. The default ``"auto"`` is
             sparse optical flow when ``update`` gets the frame and the box-based estimate when
             it does not.
+        return_unmatched: Return every detection, not only the tracked ones: rows no
+            confirmed track owns get ``tracker_id`` -1 (Roboflow ``trackers``' convention).
     """
 
     def __init__(
@@ -120,6 +122,7 @@ class BoTSORTTracker(ByteTrackTracker):
         feature_momentum: float = 0.9,
         class_aware: bool = False,
         cmc: str | CameraMotion | None = "auto",
+        return_unmatched: bool = False,
     ) -> None:
         reid_model = appearance_model(
             reid_model, feature_extractor, "reid_model", "feature_extractor"
@@ -144,6 +147,7 @@ class BoTSORTTracker(ByteTrackTracker):
             reid_threshold=0.0,  # the paper has no long-term re-identification of lost tracks
             class_aware=class_aware,
             cmc=cmc,
+            return_unmatched=return_unmatched,
         )
         # Same state size as ByteTrack's XYAH filter; rebuild the (empty) track table anyway so
         # nothing depends on that coincidence.

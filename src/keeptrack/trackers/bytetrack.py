@@ -42,7 +42,7 @@ keeptrack                       ByteTrack reference                 default
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 from numba import njit
@@ -51,7 +51,7 @@ from keeptrack.appearance.features import check_embeddings, check_model, detecti
 from keeptrack.appearance.gallery import appearance_distance, ema_update
 from keeptrack.appearance.reid import ReidMemory
 from keeptrack.association.assignment import assign
-from keeptrack.detections import DetectionArrays
+from keeptrack.detections import ArrayInput, DetectionArrays
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import KalmanXYAH
 from keeptrack.stages.boxes import SCORE, XYWH, detection_boxes, iou_matrix, track_boxes
@@ -68,6 +68,9 @@ from keeptrack.stages.lifecycle import (
 from keeptrack.trackers.base import BaseTracker, appearance_model, frames_from_buffer
 from keeptrack.trackers.tracks import LOST, TENTATIVE, TRACKED
 from keeptrack.validation import check_range
+
+if TYPE_CHECKING:
+    import supervision as sv
 
 
 class ByteTrackTracker(BaseTracker):
@@ -124,7 +127,11 @@ class ByteTrackTracker(BaseTracker):
         cmc: Camera motion compensation: ``None``, a method name (``"sparse_flow"``, ``"orb"``,
             ``"sift"``, ``"ecc"``; ``"boxes"`` works without frames) or a
             :class:`~keeptrack.motion.cmc.CameraMotion` object.
+        return_unmatched: Return every detection, not only the tracked ones: rows no
+            confirmed track owns get ``tracker_id`` -1 (Roboflow ``trackers``' convention).
     """
+
+    _det_features: np.ndarray | None  # this frame's embeddings, during update only
 
     def __init__(
         self,
@@ -150,6 +157,7 @@ class ByteTrackTracker(BaseTracker):
         reid_track_buffer: int = 150,
         class_aware: bool = False,
         cmc: str | CameraMotion | None = None,
+        return_unmatched: bool = False,
     ) -> None:
         feature_extractor = appearance_model(
             feature_extractor, reid_model, "feature_extractor", "reid_model"
@@ -191,7 +199,9 @@ class ByteTrackTracker(BaseTracker):
         )
         self.feature_extractor = self.reid_model = feature_extractor
         self.kalman = KalmanXYAH()
-        super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
+        super().__init__(
+            frame_rate, class_aware=class_aware, cmc=cmc, return_unmatched=return_unmatched
+        )
         self.max_time_lost = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
         self._reid_max_age = frames_from_buffer(self.reid_track_buffer, self.frame_rate)
 
@@ -199,6 +209,30 @@ class ByteTrackTracker(BaseTracker):
         return self.max_time_lost + 1
 
     # --- appearance (only with a feature_extractor) ---------------------------------------------
+    @overload
+    def update(
+        self,
+        detections: sv.Detections,
+        frame: np.ndarray | None = None,
+        timestamp: float | None = None,
+        embeddings: Any = None,
+        *,
+        box_format: str | None = None,
+        on_invalid: str = "raise",
+    ) -> sv.Detections: ...
+
+    @overload
+    def update(
+        self,
+        detections: ArrayInput | None,
+        frame: np.ndarray | None = None,
+        timestamp: float | None = None,
+        embeddings: Any = None,
+        *,
+        box_format: str | None = None,
+        on_invalid: str = "raise",
+    ) -> np.ndarray: ...
+
     def update(
         self,
         detections: Any,
@@ -304,6 +338,7 @@ class ByteTrackTracker(BaseTracker):
         if self.feature_extractor is None:
             return NO_APPEARANCE
         tracks, dets = self._table["feature"], self._det_features
+        assert dets is not None  # update embeds the frame before the step runs
         appearance = appearance_distance(tracks, dets) / 2.0
         appearance[~np.any(tracks, axis=1)] = 1.0
         appearance[:, ~np.any(dets, axis=1)] = 1.0
@@ -312,9 +347,10 @@ class ByteTrackTracker(BaseTracker):
     def _update_features(self) -> None:
         """After the step: new tracks take their box's feature, matched ones blend it in
         (EMA, ``feature_momentum``); boxes that were not embedded change nothing."""
-        t, frame = self._table, self.frame_id
+        t, frame, dets = self._table, self.frame_id, self._det_features
+        assert dets is not None  # called from update, with a feature_extractor
         rows = np.flatnonzero(t["last_frame"] == frame)
-        feats = self._det_features[t["det_index"][rows]]
+        feats = dets[t["det_index"][rows]]
         born = t["start_frame"][rows] == frame
         t["feature"][rows[born]] = feats[born]
         old = ~born & np.any(feats, axis=1)

@@ -48,7 +48,7 @@ the MOT15 sequences of ``benchmarks/appearance.py``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 from numba import njit
@@ -57,7 +57,7 @@ from keeptrack.appearance._lazy import check_installed
 from keeptrack.appearance.features import check_embeddings, check_model, detection_features
 from keeptrack.appearance.gallery import METRICS, FeatureGallery
 from keeptrack.association.assignment import assign
-from keeptrack.detections import DetectionArrays
+from keeptrack.detections import ArrayInput, DetectionArrays
 from keeptrack.motion.cmc import CameraMotion
 from keeptrack.motion.kalman import CHI2_95, KalmanXYAH
 from keeptrack.stages.boxes import CLASS, SCORE, XYAH, detection_boxes, iou_matrix, track_boxes
@@ -68,6 +68,9 @@ from keeptrack.stages.lifecycle import compact, confirm, reported, start_tracks,
 from keeptrack.trackers.base import BaseTracker, appearance_model, frames_from_buffer
 from keeptrack.trackers.tracks import LOST, TENTATIVE
 from keeptrack.validation import check_range
+
+if TYPE_CHECKING:
+    import supervision as sv
 
 #: ``reid_model`` value for a tracker that is always given ``embeddings=`` (needs no model).
 PRECOMPUTED = "precomputed"
@@ -104,7 +107,12 @@ class DeepSORTTracker(BaseTracker):
         cmc: Camera motion compensation: ``None``, a method name (``"sparse_flow"``, ``"orb"``,
             ``"sift"``, ``"ecc"``; ``"boxes"`` works without frames) or a
             :class:`~keeptrack.motion.cmc.CameraMotion` object.
+        return_unmatched: Return every detection, not only the tracked ones: rows no
+            confirmed track owns get ``tracker_id`` -1 (Roboflow ``trackers``' convention).
     """
+
+    _feature_dim: int | None  # set by the first frame with detections
+    _features: np.ndarray | None  # this frame's embeddings, during update only
 
     def __init__(
         self,
@@ -123,6 +131,7 @@ class DeepSORTTracker(BaseTracker):
         gating_only_position: bool = False,
         class_aware: bool = False,
         cmc: str | CameraMotion | None = None,
+        return_unmatched: bool = False,
     ) -> None:
         reid_model = appearance_model(
             reid_model, feature_extractor, "reid_model", "feature_extractor"
@@ -154,11 +163,37 @@ class DeepSORTTracker(BaseTracker):
         self.nn_budget = None if nn_budget is None else int(check_range("nn_budget", nn_budget, 1))
         self.gating_only_position = bool(gating_only_position)
         self.kalman = KalmanXYAH()
-        super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
+        super().__init__(
+            frame_rate, class_aware=class_aware, cmc=cmc, return_unmatched=return_unmatched
+        )
         self.max_age = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
         self._gate = CHI2_95[2 if self.gating_only_position else 4]
 
     # --- public contract ----------------------------------------------------------------------
+    @overload
+    def update(
+        self,
+        detections: sv.Detections,
+        frame: np.ndarray | None = None,
+        timestamp: float | None = None,
+        embeddings: Any = None,
+        *,
+        box_format: str | None = None,
+        on_invalid: str = "raise",
+    ) -> sv.Detections: ...
+
+    @overload
+    def update(
+        self,
+        detections: ArrayInput | None,
+        frame: np.ndarray | None = None,
+        timestamp: float | None = None,
+        embeddings: Any = None,
+        *,
+        box_format: str | None = None,
+        on_invalid: str = "raise",
+    ) -> np.ndarray: ...
+
     def update(
         self,
         detections: Any,
@@ -210,8 +245,8 @@ class DeepSORTTracker(BaseTracker):
         super().reset()
         self._gallery = FeatureGallery(self.nn_budget)
         self._next_key = 0
-        self._feature_dim: int | None = None
-        self._features: np.ndarray | None = None
+        self._feature_dim = None
+        self._features = None
 
     # --- BaseTracker hooks ----------------------------------------------------------------------
     def _extra_columns(self) -> dict[str, tuple[tuple[int, ...], type]]:

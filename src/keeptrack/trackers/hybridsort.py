@@ -150,6 +150,8 @@ class HybridSORTTracker(BaseTracker):
         cmc: Camera motion compensation: ``None``, a method name (``"sparse_flow"``, ``"orb"``,
             ``"sift"``, ``"ecc"``; ``"boxes"`` works without frames) or a
             :class:`~keeptrack.motion.cmc.CameraMotion` object.
+        return_unmatched: Return every detection, not only the tracked ones: rows no
+            confirmed track owns get ``tracker_id`` -1 (Roboflow ``trackers``' convention).
     """
 
     def __init__(
@@ -168,6 +170,7 @@ class HybridSORTTracker(BaseTracker):
         low_conf_det_threshold: float = 0.1,
         class_aware: bool = False,
         cmc: str | CameraMotion | None = None,
+        return_unmatched: bool = False,
     ) -> None:
         self._store_lifecycle_params(
             lost_track_buffer,
@@ -187,7 +190,9 @@ class HybridSORTTracker(BaseTracker):
             "low_conf_det_threshold", low_conf_det_threshold, 0, self.high_conf_det_threshold
         )
         self.kalman = KalmanXYSR()
-        super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
+        super().__init__(
+            frame_rate, class_aware=class_aware, cmc=cmc, return_unmatched=return_unmatched
+        )
         self.max_age = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
 
     def _max_skipped_frames(self) -> int:

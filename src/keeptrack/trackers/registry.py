@@ -13,7 +13,12 @@ import re
 import types
 import typing
 from dataclasses import dataclass
-from typing import Any, get_type_hints
+from typing import TYPE_CHECKING, Any, get_type_hints
+
+from keeptrack.docstrings import terminal_text
+
+if TYPE_CHECKING:
+    from keeptrack.trackers.base import BaseTracker
 
 #: CLI name -> "module:ClassName"; modules load lazily so optional trackers cost nothing.
 TRACKERS: dict[str, str] = {
@@ -30,7 +35,8 @@ _OPTION_PREFIX = "--tracker."
 
 @dataclass(frozen=True)
 class TrackerParameter:
-    """One constructor parameter: its name, converter, default and help text.
+    """One constructor parameter: its name, converter, default and help text (the
+    docstring's, as plain text for a terminal).
 
     ``optional`` parameters also accept ``none`` (e.g. ``--tracker.cmc none``).
     """
@@ -42,7 +48,7 @@ class TrackerParameter:
     optional: bool = False
 
 
-def tracker_class(name: str) -> type:
+def tracker_class(name: str) -> type[BaseTracker]:
     """The tracker class registered as ``name``.
 
     Raises:
@@ -68,8 +74,8 @@ def _docstring_args(cls: type) -> dict[str, str]:
             current = head.group(1)
             helps[current] = head.group(2)
         elif current:
-            helps[current] += " " + line.strip()
-    return helps
+            helps[current] += "\n" + line
+    return {name: terminal_text(text) for name, text in helps.items()}
 
 
 def _command_line_kind(hint: Any) -> tuple[type, bool] | None:
@@ -91,7 +97,7 @@ def _command_line_kind(hint: Any) -> tuple[type, bool] | None:
     return None
 
 
-def tracker_parameters(cls: type) -> dict[str, TrackerParameter]:
+def tracker_parameters(cls: type[BaseTracker]) -> dict[str, TrackerParameter]:
     """Constructor parameters of ``cls`` that can be set from a command line (numbers, bools,
     strings and string options), with help text taken from the class docstring."""
     hints = get_type_hints(cls.__init__)
@@ -123,7 +129,7 @@ def _convert(param: TrackerParameter, text: str) -> Any:
         ) from None
 
 
-def parse_tracker_options(cls: type, args: list[str]) -> dict[str, Any]:
+def parse_tracker_options(cls: type[BaseTracker], args: list[str]) -> dict[str, Any]:
     """Turn ``["--tracker.name", "value", "--tracker.other=value"]`` into constructor kwargs.
 
     Raises:
@@ -154,7 +160,7 @@ def parse_tracker_options(cls: type, args: list[str]) -> dict[str, Any]:
     return kwargs
 
 
-def create_tracker(name: str, **params: Any):
+def create_tracker(name: str, **params: Any) -> BaseTracker:
     """Instantiate the tracker registered as ``name`` with ``params``."""
     return tracker_class(name)(**params)
 

@@ -58,6 +58,8 @@ class SORTTracker(BaseTracker):
         cmc: Camera motion compensation: ``None``, a method name (``"sparse_flow"``, ``"orb"``,
             ``"sift"``, ``"ecc"``; ``"boxes"`` works without frames) or a
             :class:`~keeptrack.motion.cmc.CameraMotion` object.
+        return_unmatched: Return every detection, not only the tracked ones: rows no
+            confirmed track owns get ``tracker_id`` -1 (Roboflow ``trackers``' convention).
     """
 
     def __init__(
@@ -69,6 +71,7 @@ class SORTTracker(BaseTracker):
         minimum_iou_threshold: float = 0.3,
         class_aware: bool = False,
         cmc: str | CameraMotion | None = None,
+        return_unmatched: bool = False,
     ) -> None:
         self._store_lifecycle_params(
             lost_track_buffer,
@@ -77,7 +80,9 @@ class SORTTracker(BaseTracker):
             minimum_iou_threshold,
         )
         self.kalman = KalmanXYSR()
-        super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
+        super().__init__(
+            frame_rate, class_aware=class_aware, cmc=cmc, return_unmatched=return_unmatched
+        )
         self.max_age = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
 
     def _max_skipped_frames(self) -> int:

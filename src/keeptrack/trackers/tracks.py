@@ -154,7 +154,7 @@ class TrackTable:
             raise ValueError(
                 f"state has track columns {sorted(state)}, expected {sorted(self._spec)}"
             )
-        columns = {
+        columns: dict[str, np.ndarray] = {
             name: np.array(state[name], dtype=self._spec[name][1]).reshape(-1, *shape)
             for name, (shape, _) in self._spec.items()
         }

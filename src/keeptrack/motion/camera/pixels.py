@@ -190,7 +190,10 @@ class CMC:
             src = previous["points"]
             if src is None or len(src) < self.min_features:
                 return None
-            dst, status, _ = cv2.calcOpticalFlowPyrLK(previous["grey"], current["grey"], src, None)
+            # nextPts=None lets OpenCV allocate the output, as documented; its stub omits None
+            dst, status, _ = cv2.calcOpticalFlowPyrLK(  # type: ignore[call-overload]
+                previous["grey"], current["grey"], src, None
+            )
             ok = status.ravel() == 1
             src, dst = src[ok].reshape(-1, 2), dst[ok].reshape(-1, 2)
         else:
@@ -215,12 +218,12 @@ class CMC:
         good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < 0.75 * p[1].distance]
         if not good:
             return empty, empty
-        src = np.float32([previous["keypoints"][m.queryIdx].pt for m in good])
-        dst = np.float32([current["keypoints"][m.trainIdx].pt for m in good])
+        src = np.array([previous["keypoints"][m.queryIdx].pt for m in good], dtype=np.float32)
+        dst = np.array([current["keypoints"][m.trainIdx].pt for m in good], dtype=np.float32)
         return src, dst
 
     def _ecc(self, previous: dict[str, Any], current: dict[str, Any]) -> np.ndarray | None:
-        warp = np.eye(2, 3, dtype=np.float32)
+        warp: np.ndarray = np.eye(2, 3, dtype=np.float32)
         criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-5)
         try:
             _, warp = cv2.findTransformECC(
@@ -269,10 +272,11 @@ def _grey(frame: np.ndarray) -> np.ndarray:
         return frame
     if frame.dtype not in _NORMALIZE_DTYPES:
         frame = frame.astype(np.float64)
-    return cv2.normalize(frame, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    # dst=None allocates the output (documented); the stub omits None
+    return cv2.normalize(frame, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)  # type: ignore[call-overload]
 
 
 def _feature_detector(method: str, count: int) -> Any:
     if method == "orb":
-        return cv2.ORB_create(nfeatures=count)
-    return cv2.SIFT_create(nfeatures=count)
+        return cv2.ORB.create(nfeatures=count)
+    return cv2.SIFT.create(nfeatures=count)
