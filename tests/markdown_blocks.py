@@ -20,6 +20,8 @@ _FENCE = re.compile(r"^( *)```([^\n`]*)\n(.*?)^\1```", flags=re.S | re.M)
 RUNS = "python"
 DOES_NOT_RUN = "py"
 _AMBIGUOUS = {"python3", "py3", "pycon", "ipython", "Python"}
+#: A pymdownx.snippets include line: ``--8<-- "FILE"`` or ``--8<-- "FILE:start:end"``.
+_SNIPPET = re.compile(r'^--8<-- "([^":]+)[^"]*"$', flags=re.M)
 
 
 def python_blocks(path: Path) -> list[str]:
@@ -36,6 +38,12 @@ def python_blocks(path: Path) -> list[str]:
         if language == RUNS:
             blocks.append(textwrap.dedent(body))
     return blocks
+
+
+def included_files(page: Path, root: Path) -> list[Path]:
+    """The files ``page`` includes with pymdownx.snippets (paths relative to ``root``), whose
+    blocks become part of the page."""
+    return [root / name for name in _SNIPPET.findall(page.read_text())]
 
 
 def run_block(source: str, name: str, workdir: Path, data_dir: Path, monkeypatch) -> None:

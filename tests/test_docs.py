@@ -8,17 +8,25 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA_DIR, REPO_ROOT
-from markdown_blocks import python_blocks, run_block
+from markdown_blocks import included_files, python_blocks, run_block
 
 from keeptrack.trackers.registry import TRACKERS, tracker_class, tracker_parameters
 
 DOCS = REPO_ROOT / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
+#: Every page, and every file a page includes (BENCHMARKS.md, CHANGELOG.md), once each.
+SOURCES = sorted({*PAGES, *(f for page in PAGES for f in included_files(page, REPO_ROOT))})
 BLOCKS = [
-    (page.relative_to(DOCS).as_posix(), index, source)
-    for page in PAGES
-    for index, source in enumerate(python_blocks(page))
+    (source.relative_to(REPO_ROOT).as_posix(), index, block)
+    for source in SOURCES
+    for index, block in enumerate(python_blocks(source))
 ]
+
+
+def test_pages_include_files_that_exist():
+    included = {f.name for page in PAGES for f in included_files(page, REPO_ROOT)}
+    assert {"BENCHMARKS.md", "CHANGELOG.md"} <= included
+    assert all(f.is_file() for page in PAGES for f in included_files(page, REPO_ROOT))
 
 
 def test_every_tracker_has_a_page():
@@ -29,7 +37,7 @@ def test_every_tracker_has_a_page():
     ("page", "index", "source"), BLOCKS, ids=[f"{p}#{i}" for p, i, _ in BLOCKS]
 )
 def test_docs_python_block_runs(page, index, source, tmp_path, monkeypatch):
-    run_block(source, f"docs/{page} block {index}", tmp_path, DATA_DIR, monkeypatch)
+    run_block(source, f"{page} block {index}", tmp_path, DATA_DIR, monkeypatch)
 
 
 @pytest.fixture(scope="module")
