@@ -4,6 +4,7 @@ succeeds with the generated parameter tables and benchmark numbers in place."""
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,12 @@ def site(tmp_path_factory) -> Path:
     from mkdocs.config import load_config
 
     out = tmp_path_factory.mktemp("site")
-    build(load_config(str(REPO_ROOT / "mkdocs.yml"), strict=True, site_dir=str(out)))
+    here = Path.cwd()
+    os.chdir(REPO_ROOT)  # where `mkdocs build` runs; mkdocs.yml names paths from there
+    try:
+        build(load_config("mkdocs.yml", strict=True, site_dir=str(out)))
+    finally:
+        os.chdir(here)
     return out
 
 

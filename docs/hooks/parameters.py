@@ -13,6 +13,8 @@ import inspect
 import re
 import sys
 
+from rst_roles import plain_roles  # a sibling hook module (mkdocs puts hooks/ on the path)
+
 from keeptrack.trackers.registry import TRACKERS, tracker_class, tracker_parameters
 
 _MARKER = re.compile(r"^<!-- keeptrack:parameters (\w+) -->$", flags=re.M)
@@ -55,9 +57,8 @@ def paper_names(module_doc: str) -> dict[str, str]:
 
 
 def _code(text: str) -> str:
-    """RST literals (````x````) and roles (``:class:`~a.b.C```) as Markdown code spans."""
-    text = re.sub(r":\w+:`~?(?:[\w.]+\.)?(\w+)`", r"`\1`", text)
-    return text.replace("``", "`").replace("|", "\\|")
+    """Docstring text as a Markdown table cell: RST literals and Sphinx roles as code spans."""
+    return plain_roles(text).replace("``", "`").replace("|", "\\|")
 
 
 def parameter_table(name: str) -> str:
