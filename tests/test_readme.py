@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 from conftest import DATA_DIR
+from markdown_blocks import python_blocks, run_block
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+BLOCKS = python_blocks(README)
 
 
 def test_readme_has_python_examples():
@@ -18,6 +18,4 @@ def test_readme_has_python_examples():
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_readme_python_block_runs(index, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("KEEPTRACK_DATA", str(DATA_DIR))  # blocks run from tmp_path
-    exec(compile(BLOCKS[index], f"README.md block {index}", "exec"), {"__name__": "__readme__"})
+    run_block(BLOCKS[index], f"README.md block {index}", tmp_path, DATA_DIR, monkeypatch)
