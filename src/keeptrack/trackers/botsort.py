@@ -97,6 +97,9 @@ class BoTSORTTracker(ByteTrackTracker):
             :class:`~keeptrack.motion.cmc.CameraMotion` object. The default ``"auto"`` is
             sparse optical flow when ``update`` gets the frame and the box-based estimate when
             it does not.
+        ids_at_birth: Give a track its id when it starts, as the reference and Ultralytics do
+            (see :class:`~keeptrack.trackers.bytetrack.ByteTrackTracker`), instead of when it
+            is confirmed.
     """
 
     def __init__(
@@ -120,6 +123,7 @@ class BoTSORTTracker(ByteTrackTracker):
         feature_momentum: float = 0.9,
         class_aware: bool = False,
         cmc: str | CameraMotion | None = "auto",
+        ids_at_birth: bool = False,
     ) -> None:
         reid_model = appearance_model(
             reid_model, feature_extractor, "reid_model", "feature_extractor"
@@ -144,6 +148,7 @@ class BoTSORTTracker(ByteTrackTracker):
             reid_threshold=0.0,  # the paper has no long-term re-identification of lost tracks
             class_aware=class_aware,
             cmc=cmc,
+            ids_at_birth=ids_at_birth,
         )
         # Same state size as ByteTrack's XYAH filter; rebuild the (empty) track table anyway so
         # nothing depends on that coincidence.
