@@ -35,7 +35,7 @@ def ultralytics_trackers() -> SimpleNamespace:
 
     def version(name: str) -> str:
         if name == "torchvision":
-            return "0.0.0"  # never imported by the trackers; only its version is looked up
+            return "0.28.0"  # torch 2.13's; never imported by the trackers, only looked up
         return real_version(name)
 
     # Ultralytics writes a settings file on import; keep it out of the user's home.

@@ -122,12 +122,12 @@ class _UltralyticsTracker:
             ValueError: For malformed ``results``, ``img`` or ``feats``; no state changes.
         """
         conf, boxes, cls, oriented = read_results(results)
+        xyxy = self._measured(boxes[:, :4])
         if oriented:
-            dets = np.column_stack([boxes, conf, cls])
-            box_format = "xywhr"
+            xywh = np.column_stack([(xyxy[:, :2] + xyxy[:, 2:]) / 2, xyxy[:, 2:] - xyxy[:, :2]])
+            dets, box_format = np.column_stack([xywh, boxes[:, 4], conf, cls]), "xywhr"
         else:
-            dets = np.column_stack([self._measured(boxes), conf, cls])
-            box_format = None
+            dets, box_format = np.column_stack([xyxy, conf, cls]), None
         self._compare_in(results.conf)
         frame = img if self._needs_frame else None
         self._update_tracker(dets, frame, feats, box_format)
