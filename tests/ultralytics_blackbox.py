@@ -29,8 +29,8 @@ def installed() -> bool:
 
 
 def ultralytics_trackers() -> SimpleNamespace:
-    """``BYTETracker`` and ``BOTSORT`` from ``ultralytics.trackers``, plus its ``YAML`` and
-    ``check_yaml`` helpers and its version."""
+    """``BYTETracker`` and ``BOTSORT`` from ``ultralytics.trackers``, plus its ``Boxes``
+    results class, its ``YAML`` and ``check_yaml`` helpers and its version."""
     real_version = importlib.metadata.version
 
     def version(name: str) -> str:
@@ -43,11 +43,13 @@ def ultralytics_trackers() -> SimpleNamespace:
     os.environ.setdefault("YOLO_OFFLINE", "1")
     with mock.patch("importlib.metadata.version", version):
         import ultralytics
+        from ultralytics.engine.results import Boxes
         from ultralytics.trackers.bot_sort import BOTSORT
         from ultralytics.trackers.byte_tracker import BYTETracker
         from ultralytics.utils import YAML
         from ultralytics.utils.checks import check_yaml
     return SimpleNamespace(
+        Boxes=Boxes,
         BYTETracker=BYTETracker,
         BOTSORT=BOTSORT,
         YAML=YAML,

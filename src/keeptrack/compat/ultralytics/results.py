@@ -37,6 +37,8 @@ def read_results(results: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool
 
 def as_array(value: Any, name: str) -> np.ndarray:
     """``value`` (NumPy, a list or a torch tensor) as a float64 array."""
+    if isinstance(value, np.ndarray) and value.dtype == np.float64:
+        return value
     if hasattr(value, "cpu"):  # a torch tensor
         value = value.cpu().numpy()
     try:

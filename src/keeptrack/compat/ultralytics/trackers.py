@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 from keeptrack.compat.ultralytics.args import (
     BOTSORT_ARGS,
@@ -19,9 +18,8 @@ from keeptrack.compat.ultralytics.args import (
     tracker_params,
 )
 from keeptrack.compat.ultralytics.results import read_results
-from keeptrack.stages.boxes import XYAH
+from keeptrack.compat.ultralytics.rows import detection_rows, output_rows, pool_ranks
 from keeptrack.trackers.base import BaseTracker
-from keeptrack.trackers.tracks import LOST, TRACKED
 from keeptrack.validation import check_range
 
 
@@ -50,7 +48,7 @@ class _UltralyticsTracker:
         self.tracker: BaseTracker = self._tracker_class()(**{**params, **options})
         appearance = getattr(self.tracker, "feature_extractor", None)
         self._needs_frame = self.tracker.cmc is not None or appearance is not None
-        self._single: bool | None = None  # whether the thresholds are set for float32 scores
+        self._dtype: Any = None  # the scores' dtype the thresholds are set for
         self.reset()
 
     # --- hooks ------------------------------------------------------------------------------
@@ -122,45 +120,22 @@ class _UltralyticsTracker:
             ValueError: For malformed ``results``, ``img`` or ``feats``; no state changes.
         """
         conf, boxes, cls, oriented = read_results(results)
-        xyxy = self._measured(boxes[:, :4])
-        if oriented:
-            xywh = np.column_stack([(xyxy[:, :2] + xyxy[:, 2:]) / 2, xyxy[:, 2:] - xyxy[:, :2]])
-            dets, box_format = np.column_stack([xywh, boxes[:, 4], conf, cls]), "xywhr"
-        else:
-            dets, box_format = np.column_stack([xyxy, conf, cls]), None
-        self._compare_in(results.conf)
+        dets = detection_rows(boxes, conf, cls, self.tracker.kalman.model, oriented)
+        box_format = "xywhr" if oriented else None
+        self._compare_in(getattr(results.conf, "dtype", None))
         frame = img if self._needs_frame else None
         self._update_tracker(dets, frame, feats, box_format)
         return self._rows(conf, cls, boxes, oriented)
 
-    def _compare_in(self, conf: Any) -> None:
-        """Set the score thresholds for the precision of the scores (see
-        :func:`~keeptrack.compat.ultralytics.args.score_thresholds`)."""
-        single = str(getattr(conf, "dtype", "")).endswith("float32")  # NumPy's or torch's
-        if single != self._single:
-            self._single = single
-            for name, value in score_thresholds(self.args, single).items():
-                setattr(self.tracker, name, value)
-
-    def _measured(self, xywh: np.ndarray) -> np.ndarray:
-        """``xyxy`` boxes whose Kalman measurement is exactly the one Ultralytics makes.
-
-        Ultralytics keeps a detection as a ``float32`` top-left/width/height box and converts
-        it to the filter's measurement (centre, and aspect ratio for XYAH) in ``float32``; the
-        boxes returned here carry those rounded values, so both filters see the same numbers
-        and their Kalman boxes agree to ``float64`` rounding.
-        """
-        f32, f64 = np.float32, np.float64
-        size = xywh[:, 2:4].astype(f32)
-        corner = (xywh[:, :2] - xywh[:, 2:4] / 2).astype(f32)
-        centre = (corner + size / 2).astype(f64)  # float32 arithmetic, as Ultralytics'
-        size = size.astype(f64)
-        if self.tracker.kalman.model == XYAH:
-            size[:, 0] = (size[:, 0] / size[:, 1]).astype(f32) * size[:, 1]
-        out = np.empty((len(xywh), 4))
-        out[:, :2] = centre - size / 2
-        out[:, 2:] = centre + size / 2
-        return out
+    def _compare_in(self, dtype: Any) -> None:
+        """Set the score thresholds for the precision of the scores (``dtype``, NumPy's or
+        torch's; see :func:`~keeptrack.compat.ultralytics.args.score_thresholds`)."""
+        if dtype is self._dtype:
+            return
+        self._dtype = dtype
+        single = dtype == np.float32 if isinstance(dtype, np.dtype) else "float32" in str(dtype)
+        for name, value in score_thresholds(self.args, single).items():
+            setattr(self.tracker, name, value)
 
     def _update_tracker(self, dets, frame, feats, box_format) -> None:
         if feats is None:
@@ -174,31 +149,13 @@ class _UltralyticsTracker:
         """The output rows, after ranking the tracks that entered a pool this frame."""
         t = self.tracker._table
         n = len(t)
-        ids = t["track_id"][:n].copy()
-        state = t["state"][:n].copy()
+        ids, state = t["track_id"][:n].copy(), t["state"][:n].copy()
         old = (self._ids, self._state, self._rank)
         rank, self._counter = pool_ranks(ids, state, *old, self._counter)
         self._ids, self._state, self._rank = ids, state, rank
-        rows = np.flatnonzero((state == TRACKED) & (t["last_frame"][:n] == self.tracker.frame_id))
-        rows = rows[np.argsort(rank[rows], kind="stable")]
-        det = t["det_index"][rows]
-        width = 9 if oriented else 8
-        out = np.empty((len(rows), width), np.float32)
-        mean = t["mean"][rows]
-        if oriented:
-            out[:, :4] = self._xywh(mean)
-            out[:, 4] = boxes[det, 4]
-        else:
-            out[:, :4] = self.tracker.kalman.to_xyxy(mean)
-        out[:, -4] = t["track_id"][rows]
-        out[:, -3] = conf[det]
-        out[:, -2] = cls[det]
-        out[:, -1] = det
-        return out
-
-    def _xywh(self, mean: np.ndarray) -> np.ndarray:
-        xyxy = self.tracker.kalman.to_xyxy(mean)
-        return np.column_stack([(xyxy[:, :2] + xyxy[:, 2:]) / 2, xyxy[:, 2:] - xyxy[:, :2]])
+        columns = (ids, state, t["last_frame"], t["det_index"], t["mean"])
+        frame_id, model = self.tracker.frame_id, self.tracker.kalman.model
+        return output_rows(columns, n, frame_id, model, rank, conf, cls, boxes, oriented)
 
 
 class BYTETracker(_UltralyticsTracker):
@@ -261,43 +218,3 @@ class BOTSORT(_UltralyticsTracker):
             "proximity_iou_threshold": 1.0 - threshold(args, "proximity_thresh"),
             "appearance_threshold": 1.0 - threshold(args, "appearance_thresh"),
         }
-
-
-@njit(cache=True)
-def pool_ranks(ids, state, old_ids, old_state, old_rank, counter):
-    """Each track's place in Ultralytics' pools: when it last entered its pool.
-
-    Ultralytics keeps tracked and lost tracks in two lists, each in the order tracks entered
-    it, and returns rows in tracked-list order. Each frame the tracked list gains the births
-    (by id), then the re-found lost tracks (in lost-list order); the lost list gains the newly
-    lost tracks (in tracked-list order). ``ids`` / ``state`` are the tracks now, ``old_*`` the
-    tracks and ranks of the previous frame, both sorted by id (keeptrack's table lists tracks
-    in birth order, and ids are given at birth).
-
-    Returns:
-        ``(rank, counter)``: the ranks of ``ids`` and the next free rank.
-    """
-    n = len(ids)
-    rank = np.zeros(n, np.int64)
-    kind = np.zeros(n, np.int64)  # 0 stays, 1 born, 2 re-found, 3 newly lost
-    j = 0
-    for r in range(n):
-        while j < len(old_ids) and old_ids[j] < ids[r]:
-            j += 1
-        lost = state[r] == LOST
-        if j == len(old_ids) or old_ids[j] != ids[r]:
-            kind[r] = 1
-            continue
-        rank[r] = old_rank[j]
-        was_lost = old_state[j] == LOST
-        if was_lost and not lost:
-            kind[r] = 2
-        elif lost and not was_lost:
-            kind[r] = 3
-    for k in (1, 2, 3):
-        rows = np.flatnonzero(kind == k)
-        rows = rows[np.argsort(rank[rows], kind="mergesort")]
-        for r in rows:
-            rank[r] = counter
-            counter += 1
-    return rank, counter
