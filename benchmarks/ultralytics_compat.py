@@ -3,10 +3,11 @@
 Ultralytics 8.4.190 (``pip install --no-deps ultralytics==8.4.190``, run as a black box through
 ``tests/ultralytics_blackbox.py``) and keeptrack's drop-ins get the same MOT17 train detections
 (all 5,316 frames of the 7 sequences, every score) as Ultralytics' own ``Boxes`` (NumPy-backed,
-``float32``, what ``model.track`` hands its tracker), built before timing, through the shipped ``bytetrack.yaml`` / ``botsort.yaml`` (BOTSORT with
-``gmc_method: none``). Time is inside ``update`` only, best of ``--repeat`` passes, the
-trackers interleaved sequence by sequence so machine noise hits them alike; the ratio is what
-counts. Every frame's rows are also compared, so the table says how many frames agree.
+``float32``: what ``model.track`` hands its tracker), built before timing, through the shipped
+``bytetrack.yaml`` / ``botsort.yaml`` (BOTSORT with ``gmc_method: none``). Time is inside
+``update`` only, best of ``--repeat`` passes, the two trackers run one after the other on each
+sequence so machine noise hits them alike; the ratio is what counts. Every frame's rows are
+compared too, so the table says how many frames agree.
 
     python benchmarks/ultralytics_compat.py [--repeat 3]
 """
