@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from ultralytics_blackbox import Results, results_of
 
-from keeptrack import ByteTrackTracker
+from keeptrack import ByteTrackTracker, ReIDModel
 from keeptrack.compat.ultralytics import (
     BOTSORT,
     BOTSORT_ARGS,
@@ -152,6 +152,8 @@ def test_ids_are_handed_out_at_birth():
     assert [plain.update(d) for d in frames][-1][:, 4].tolist() == [1.0, 2.0]
     born = ByteTrackTracker(track_activation_threshold=0.25, ids_at_birth=True)
     assert [born.update(d) for d in frames][-1][:, 4].tolist() == [1.0, 3.0]
+    with pytest.raises(ValueError, match="ids_at_birth"):
+        ByteTrackTracker(ids_at_birth=True, reid_model=ReIDModel.histogram())
 
 
 def test_reset_and_reset_id():

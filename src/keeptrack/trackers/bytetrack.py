@@ -132,9 +132,9 @@ class ByteTrackTracker(BaseTracker):
         ids_at_birth: Give a track its id when it starts (the reference's and Ultralytics'
             numbering: a tentative track that is never confirmed uses up an id, so reported
             ids have gaps) instead of when it is confirmed (ids without gaps). Only the
-            numbers change, never which detections are tracked together. Not with
-            ``reid_threshold``, whose re-identified tracks take over ids handed out at
-            confirmation (with a ``feature_extractor``).
+            numbers change, never which detections are tracked together. Not with a
+            ``feature_extractor`` and ``reid_threshold > 0``: re-identification renumbers
+            the ids handed out at confirmation.
     """
 
     def __init__(
