@@ -117,3 +117,13 @@ def test_botsort_rows_are_identical(parity):
     runs = runs_of(parity, "botsort")
     identical = [seq for seq, run in runs.items() if run["differs"] is None]
     assert sorted(identical) == sorted(set(runs) - {"MOT17-02-FRCNN"})
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_defaults_are_those_of_the_shipped_yaml_files(name):
+    """keeptrack's documented defaults are Ultralytics' files, which the drop-ins also read."""
+    ultralytics = ultralytics_trackers()
+    compat = CONFIGS[name][0]
+    shipped = dict(vars(default_args(ultralytics, name)))
+    path = ultralytics.check_yaml(f"{name}.yaml")
+    assert compat().args == shipped == compat(path).args
