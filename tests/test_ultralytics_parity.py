@@ -22,7 +22,7 @@ import os
 
 import numpy as np
 import pytest
-from ultralytics_blackbox import default_args, installed, results_of, ultralytics_trackers
+from ultralytics_blackbox import Results, default_args, installed, results_of, ultralytics_trackers
 
 from keeptrack.compat.ultralytics import BOTSORT, BYTETracker
 from keeptrack.trackers.tracks import LOST
@@ -127,3 +127,31 @@ def test_defaults_are_those_of_the_shipped_yaml_files(name):
     shipped = dict(vars(default_args(ultralytics, name)))
     path = ultralytics.check_yaml(f"{name}.yaml")
     assert compat().args == shipped == compat(path).args
+
+
+def test_oriented_rows_match_on_boxes_apart():
+    """OBB results: the same (N, 9) rows while boxes do not overlap (where they do, keeptrack's
+    exact rotated IoU and Ultralytics' ProbIoU differ, so matches can too)."""
+    ultralytics = ultralytics_trackers()
+    ours = BYTETracker()
+    theirs = ultralytics.BYTETracker(default_args(ultralytics, "bytetrack"))
+    rng = np.random.default_rng(0)
+    for k in range(30):
+        boxes = np.array(
+            [
+                [100 + 3 * k, 80, 60, 20, 0.05 * k],
+                [300, 200 + 2 * k, 40, 30, -0.03 * k],
+                [600 - 4 * k, 400, 80, 50, 0.5],
+            ]
+        )
+        boxes[:, :2] += rng.normal(scale=0.5, size=(3, 2))
+        keep = np.array([True, k % 7 != 3, True])  # the second box is missed now and then
+        results = Results(
+            np.array([0.9, 0.6, 0.3], np.float32)[keep],
+            boxes[keep].astype(np.float32),
+            np.array([0.0, 1.0, 2.0], np.float32)[keep],
+        )
+        a, b = ours.update(results), theirs.update(results)
+        assert a.shape[1] == b.shape[1] == 9
+        assert not first_difference(a, b), k
+    assert sorted(a[:, 5].tolist()) == [1.0, 2.0, 3.0]
