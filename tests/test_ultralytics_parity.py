@@ -7,7 +7,7 @@ order, ids, scores, classes and detection indices equal, Kalman boxes within 1e-
 
 One behaviour of Ultralytics 8.4.190 is not reproduced: on a few frames a track it has just
 marked lost leaves its lost pool although it is neither expired nor a duplicate (MOT17 val
-half: five times in MOT17-02, once in MOT17-04), so it can never be re-found. keeptrack keeps
+half: three times in MOT17-02, once in MOT17-04), so it can never be re-found. keeptrack keeps
 such a track, as ByteTrack does. The tests find those frames from the two trackers' pools: rows
 must agree on every frame before the first one, and on every frame of the sequences where a
 dropped track is never re-found by keeptrack (all but MOT17-02).
@@ -48,7 +48,7 @@ CONFIGS = {
 }
 
 
-def first_difference(ours: np.ndarray, theirs: np.ndarray) -> bool:
+def differ(ours: np.ndarray, theirs: np.ndarray) -> bool:
     """Whether two frames' rows differ beyond 1e-4 px (anything but the box exactly)."""
     if ours.shape != theirs.shape:
         return True
@@ -70,7 +70,7 @@ def run_both(name: str, frames: list[np.ndarray]) -> dict[str, int | None]:
         results = results_of(dets)
         a, b = ours.update(results), theirs.update(results)
         assert a.dtype == b.dtype == np.float32
-        if differs is None and first_difference(a, b):
+        if differs is None and differ(a, b):
             differs = number
         if dropped is None:
             table = ours.tracker._table
@@ -153,5 +153,5 @@ def test_oriented_rows_match_on_boxes_apart():
         )
         a, b = ours.update(results), theirs.update(results)
         assert a.shape[1] == b.shape[1] == 9
-        assert not first_difference(a, b), k
+        assert not differ(a, b), k
     assert sorted(a[:, 5].tolist()) == [1.0, 2.0, 3.0]
