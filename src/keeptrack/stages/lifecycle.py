@@ -44,15 +44,22 @@ def unmatched(assignment: np.ndarray, size: int) -> np.ndarray:
 
 
 @njit(cache=True)
+def give_ids(rows, track_id, next_id):
+    """Hand ids (in row order) to the ``rows`` that have none yet; returns the next free id."""
+    for r in rows:
+        if track_id[r] < 0:
+            track_id[r] = next_id
+            next_id += 1
+    return next_id
+
+
+@njit(cache=True)
 def confirm(rows, state, track_id, next_id):
     """Mark ``rows`` tracked, handing ids (in row order) to those confirmed for the first time
     (ids come at confirmation, so reported ids have no gaps); returns the next free id."""
     for r in rows:
         state[r] = TRACKED
-        if track_id[r] < 0:
-            track_id[r] = next_id
-            next_id += 1
-    return next_id
+    return give_ids(rows, track_id, next_id)
 
 
 @njit(cache=True)

@@ -99,6 +99,9 @@ class BoTSORTTracker(ByteTrackTracker):
             it does not.
         return_unmatched: Return every detection, not only the tracked ones: rows no
             confirmed track owns get ``tracker_id`` -1 (Roboflow ``trackers``' convention).
+        ids_at_birth: Give a track its id when it starts, as the reference and Ultralytics do
+            (see :class:`~keeptrack.trackers.bytetrack.ByteTrackTracker`), instead of when it
+            is confirmed.
     """
 
     def __init__(
@@ -123,6 +126,7 @@ class BoTSORTTracker(ByteTrackTracker):
         class_aware: bool = False,
         cmc: str | CameraMotion | None = "auto",
         return_unmatched: bool = False,
+        ids_at_birth: bool = False,
     ) -> None:
         reid_model = appearance_model(
             reid_model, feature_extractor, "reid_model", "feature_extractor"
@@ -148,6 +152,7 @@ class BoTSORTTracker(ByteTrackTracker):
             class_aware=class_aware,
             cmc=cmc,
             return_unmatched=return_unmatched,
+            ids_at_birth=ids_at_birth,
         )
         # Same state size as ByteTrack's XYAH filter; rebuild the (empty) track table anyway so
         # nothing depends on that coincidence.

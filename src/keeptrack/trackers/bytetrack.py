@@ -18,7 +18,10 @@ weak detection, and matching it to an existing track keeps the identity alive. E
    ``unconfirmed_iou_threshold``, distance 0.7 in the reference); unmatched tentative tracks
    are removed.
 6. Remaining high boxes scoring at least ``track_activation_threshold`` start tentative tracks
-   (confirmed at once on the first frame, as in the reference).
+   (confirmed at once on the first frame, as in the reference). Ids are handed out on
+   confirmation, so reported ids have no gaps; ``ids_at_birth=True`` hands them out at birth
+   instead, as the reference and Ultralytics do (a tentative track that dies takes its id
+   with it).
 7. Lost tracks older than ``lost_track_buffer * frame_rate / 30`` frames are removed, and
    tracked/lost pairs overlapping with IoU above 0.85 keep only the longer-lived track.
 
@@ -37,6 +40,7 @@ keeptrack                       ByteTrack reference                 default
 ``minimum_consecutive_frames``  frames to confirm (reference: 2)    2
 ``fuse_score``                  ``not mot20``                       True
 ``promote_iou_threshold``       (not in the paper)                  None
+``ids_at_birth``                ids at ``activate`` (reference)     False
 ==============================  ==================================  =========
 """
 
@@ -61,6 +65,7 @@ from keeptrack.stages.lifecycle import (
     compact,
     confirm,
     duplicates,
+    give_ids,
     reported,
     start_tracks,
     unmatched,
@@ -129,6 +134,12 @@ class ByteTrackTracker(BaseTracker):
             :class:`~keeptrack.motion.cmc.CameraMotion` object.
         return_unmatched: Return every detection, not only the tracked ones: rows no
             confirmed track owns get ``tracker_id`` -1 (Roboflow ``trackers``' convention).
+        ids_at_birth: Give a track its id when it starts (the reference's and Ultralytics'
+            numbering: a tentative track that is never confirmed uses up an id, so reported
+            ids have gaps) instead of when it is confirmed (ids without gaps). Only the
+            numbers change, never which detections are tracked together. Not with a
+            ``feature_extractor`` and ``reid_threshold > 0``: re-identification renumbers
+            the ids handed out at confirmation.
     """
 
     _det_features: np.ndarray | None  # this frame's embeddings, during update only
@@ -158,6 +169,7 @@ class ByteTrackTracker(BaseTracker):
         class_aware: bool = False,
         cmc: str | CameraMotion | None = None,
         return_unmatched: bool = False,
+        ids_at_birth: bool = False,
     ) -> None:
         feature_extractor = appearance_model(
             feature_extractor, reid_model, "feature_extractor", "reid_model"
@@ -189,6 +201,9 @@ class ByteTrackTracker(BaseTracker):
             "unconfirmed_iou_threshold", unconfirmed_iou_threshold, 0, 1
         )
         self.fuse_score = bool(fuse_score)
+        self.ids_at_birth = bool(ids_at_birth)
+        if self.ids_at_birth and feature_extractor is not None and self.reid_threshold > 0:
+            raise ValueError("ids_at_birth=True needs reid_threshold=0 (re-ID renumbers new ids)")
         self.promote_iou_threshold = (
             None
             if promote_iou_threshold is None
@@ -381,6 +396,7 @@ class ByteTrackTracker(BaseTracker):
             float(self.appearance_threshold),
             float(self.proximity_iou_threshold),
             not with_features or self.reid_threshold == 0,
+            bool(self.ids_at_birth),
             extra_columns=("feature",) if with_features else (),
         )
         if not with_features:
@@ -441,6 +457,7 @@ def byte_step(
     appearance_threshold,
     proximity_iou,
     remove_duplicates,
+    ids_at_birth,
 ):
     """One BYTE frame, in place (arguments as :meth:`BaseTracker._run_step` passes them;
     association limits are costs, ``1 - IoU threshold``; ``promote_iou`` is ``inf`` when
@@ -507,6 +524,8 @@ def byte_step(
     spawn = spawn[det[spawn, SCORE] >= activation_threshold]
     size = compact(columns, removed)
     start_tracks(columns, size, spawn, det, model, noise, frame_id)
+    if ids_at_birth:
+        next_id = give_ids(np.arange(size, size + len(spawn)), track_id, next_id)
     if frame_id == 1 or minimum_consecutive_frames <= 1:
         next_id = confirm(np.arange(size, size + len(spawn)), state, track_id, next_id)
     size += len(spawn)
