@@ -63,3 +63,17 @@ def score_mot17(mot17_val_half):
         )[COMBINED]
 
     return score
+
+
+def sequences_hota(tracker_class, folders, split, mot17, **kwargs) -> float:
+    """Combined HOTA of ``tracker_class(frame_rate=..., **kwargs)`` over sequence ``folders``
+    cut to ``split`` (with ByteTrack's output filter for ``mot17``), as
+    benchmarks/accuracy.py scores them; the accuracy-floor tests share it."""
+    gts, results, lengths = {}, {}, {}
+    for folder in folders:
+        seq = load_sequence(folder, split)
+        tracker = tracker_class(frame_rate=seq.frame_rate, **kwargs)
+        rows = track_detections(tracker, seq.frames)[0]
+        results[seq.name] = bytetrack_output_filter(rows) if mot17 else rows
+        gts[seq.name], lengths[seq.name] = seq.gt, seq.length
+    return float(evaluate_mot_sequences(gts, results, lengths)[COMBINED]["HOTA"])

@@ -317,3 +317,58 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
                 )
     _clip_pairs(a, b, corners_a, corners_b, rotated, out)
     return out
+
+
+@njit(cache=True)
+def _buffered(box: np.ndarray, grow: float, out: np.ndarray) -> None:
+    """``box`` of either kind with width and height scaled by ``grow`` about its centre, as
+    ``[cx, cy, w, h, angle]`` into ``out``."""
+    if len(box) == 4:
+        out[2], out[3] = (box[2] - box[0]) * grow, (box[3] - box[1]) * grow
+        out[0], out[1] = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        out[4] = 0.0
+    else:
+        out[0], out[1], out[2], out[3], out[4] = (
+            box[0],
+            box[1],
+            box[2] * grow,
+            box[3] * grow,
+            box[4],
+        )
+
+
+@njit(cache=True)
+def _corners_xyxy(box: np.ndarray, out: np.ndarray) -> None:
+    """``[cx, cy, w, h, ...]`` as ``xyxy`` into ``out``."""
+    out[0], out[1] = box[0] - box[2] / 2, box[1] - box[3] / 2
+    out[2], out[3] = box[0] + box[2] / 2, box[1] + box[3] / 2
+
+
+@njit(cache=True)
+def soft_biou_matrix(tracks, dets, confidence, track_buffer, det_buffer) -> np.ndarray:
+    """BoostTrack++'s soft buffered IoU of every track with every detection, one box kind.
+
+    Buffered IoU (C-BIoU, Yang et al. 2023) widens both boxes before the IoU so that a fast or
+    briefly missed object still overlaps its track; the soft version widens each pair by how
+    little the track is trusted: track ``r``'s box grows by ``track_buffer * (1 -
+    confidence[r])`` of its size on every side, each detection's by ``det_buffer * (1 -
+    confidence[r])``. Oriented boxes grow about their centres and use the rotated IoU.
+    """
+    out = np.zeros((len(tracks), len(dets)))
+    a, b = np.empty(5), np.empty(5)
+    xa, xb = np.empty(4), np.empty(4)
+    for r in range(len(tracks)):
+        doubt = 1.0 - confidence[r]
+        for c in range(len(dets)):
+            _buffered(tracks[r], 1.0 + 2.0 * track_buffer * doubt, a)
+            _buffered(dets[c], 1.0 + 2.0 * det_buffer * doubt, b)
+            reach = (a[2] + a[3] + b[2] + b[3]) / 2  # half-diagonals bound: apart beyond it
+            if abs(a[0] - b[0]) >= reach or abs(a[1] - b[1]) >= reach:
+                continue
+            if a[4] == 0 and b[4] == 0:
+                _corners_xyxy(a, xa)
+                _corners_xyxy(b, xb)
+                out[r, c] = _axis_iou(xa, xb, a[2] * a[3], b[2] * b[3])
+            else:
+                out[r, c] = rotated_iou(a, b)
+    return out

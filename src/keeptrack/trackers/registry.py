@@ -23,6 +23,7 @@ TRACKERS: dict[str, str] = {
     "ocsort": "keeptrack.trackers.ocsort:OCSORTTracker",
     "botsort": "keeptrack.trackers.botsort:BoTSORTTracker",
     "hybridsort": "keeptrack.trackers.hybridsort:HybridSORTTracker",
+    "boosttrack": "keeptrack.trackers.boosttrack:BoostTrackTracker",
 }
 
 _OPTION_PREFIX = "--tracker."
