@@ -22,6 +22,7 @@ def test_every_registered_tracker_loads_and_exposes_its_parameters():
         "botsort",
         "hybridsort",
         "boosttrack",
+        "deepocsort",
     }
     for name in TRACKERS:
         params = tracker_parameters(tracker_class(name))
@@ -84,6 +85,7 @@ def test_bad_options_say_what_is_valid(args, message):
 
 def test_unknown_tracker_lists_the_known_ones():
     with pytest.raises(
-        ValueError, match="boosttrack, botsort, bytetrack, deepsort, hybridsort, ocsort, sort"
+        ValueError,
+        match="boosttrack, botsort, bytetrack, deepocsort, deepsort, hybridsort, ocsort, sort",
     ):
         tracker_class("strongsort")

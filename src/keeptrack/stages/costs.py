@@ -99,3 +99,32 @@ def mahalanobis_similarity(distance, limit):
         for c in range(distance.shape[1]):
             out[r, c] = out[r, c] / total if distance[r, c] <= limit else 0.0
     return out
+
+
+@njit(cache=True)
+def adaptive_weights(similarity, weight, limit):
+    """Deep OC-SORT's adaptive weighting (AW) of an appearance similarity matrix: each entry's
+    weight is ``weight`` plus half the gap between the best and second-best similarity of its
+    row and half that of its column, each gap capped at ``limit``. An embedding that singles
+    out one partner is trusted more than one that resembles several."""
+    rows, cols = similarity.shape
+    out = np.full((rows, cols), weight)
+    for axis in range(2):
+        count, other = (rows, cols) if axis == 0 else (cols, rows)
+        if other < 2:
+            continue
+        for i in range(count):
+            best, second = -np.inf, -np.inf
+            for j in range(other):
+                value = similarity[i, j] if axis == 0 else similarity[j, i]
+                if value > best:
+                    best, second = value, best
+                elif value > second:
+                    second = value
+            bonus = min(best - second, limit) / 2
+            for j in range(other):
+                if axis == 0:
+                    out[i, j] += bonus
+                else:
+                    out[j, i] += bonus
+    return out

@@ -95,8 +95,6 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from keeptrack.appearance.features import check_embeddings, check_model, detection_features
-from keeptrack.appearance.gallery import appearance_distance, confidence_momentum, ema_update
 from keeptrack.association.assignment import assign
 from keeptrack.detections import DetectionArrays
 from keeptrack.motion.cmc import CameraMotion
@@ -112,10 +110,11 @@ from keeptrack.stages.boxes import (
     state_xyxy,
     track_boxes,
 )
-from keeptrack.stages.costs import NO_APPEARANCE, mahalanobis_similarity, shape_similarity
+from keeptrack.stages.costs import mahalanobis_similarity, shape_similarity
 from keeptrack.stages.kalman import correct, mahalanobis_diagonal, predict_tracks
 from keeptrack.stages.lifecycle import report_streaks, start_tracks, unmatched
-from keeptrack.trackers.base import BaseTracker, appearance_model, frames_from_buffer
+from keeptrack.trackers.base import BaseTracker, frames_from_buffer
+from keeptrack.trackers.ema_appearance import ScoreEMAAppearance
 from keeptrack.validation import check_range
 
 #: BoostTrack's own track column, passed after the shared ones.
@@ -136,7 +135,7 @@ APPEARANCE_VOUCH = 0.75
 DLO_THRESHOLD_STEPS = 20
 
 
-class BoostTrackTracker(BaseTracker):
+class BoostTrackTracker(ScoreEMAAppearance, BaseTracker):
     """BoostTrack++ (motion only): one association on IoU boosted by track confidence,
     Mahalanobis and shape similarity, with DLO and DUO detection-score boosts.
 
@@ -215,14 +214,7 @@ class BoostTrackTracker(BaseTracker):
         self.low_conf_det_threshold = check_range(
             "low_conf_det_threshold", low_conf_det_threshold, 0, self.track_activation_threshold
         )
-        reid_model = appearance_model(
-            reid_model, feature_extractor, "reid_model", "feature_extractor"
-        )
-        if reid_model is not None:
-            check_model(reid_model, "reid_model")
-        self.reid_model = self.feature_extractor = reid_model
-        self.feature_momentum = check_range("feature_momentum", feature_momentum, 0, 1)
-        self._det_features: np.ndarray | None = None
+        self._store_appearance(reid_model, feature_extractor, feature_momentum)
         self.kalman = KalmanXYWH()
         super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
         self.max_age = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
@@ -231,65 +223,14 @@ class BoostTrackTracker(BaseTracker):
         return self.max_age + 1
 
     def _extra_columns(self) -> dict[str, tuple[tuple[int, ...], type]]:
-        columns = {"streak": ((), np.int64)}
-        if self.reid_model is not None:
-            columns["feature"] = ((self.reid_model.dim,), np.float32)
-        return columns
+        return {"streak": ((), np.int64), **self._feature_columns()}
 
-    def update(
-        self,
-        detections: Any,
-        frame: Any = None,
-        timestamp: float | None = None,
-        embeddings: Any = None,
-        *,
-        box_format: str | None = None,
-        on_invalid: str = "raise",
-    ) -> Any:
-        """As :meth:`BaseTracker.update`; with a ``reid_model`` every box above
-        ``low_conf_det_threshold`` (any of them may be boosted) is embedded from ``frame``
-        first (or taken from ``embeddings``, ``(N, D)``, one per detection), so bad input
-        fails before any state changes."""
-        if self.reid_model is None:
-            if embeddings is not None:
-                raise ValueError("embeddings need BoostTrackTracker(reid_model=...)")
-            return super().update(
-                detections, frame, timestamp, box_format=box_format, on_invalid=on_invalid
-            )
-        batch = self._read_detections(detections, box_format, on_invalid)
-        if embeddings is not None:
-            dim = self.reid_model.dim
-            features = batch.take(check_embeddings(embeddings, batch.input_count, dim))
-        else:
-            rows = np.flatnonzero(batch.confidence >= self.low_conf_det_threshold)
-            features = detection_features(self.reid_model, frame, batch.xyxy, rows)
-        self._det_features = features
-        try:
-            return self._update_batch(batch, frame, timestamp, on_invalid)
-        finally:
-            self._det_features = None
+    def _embedded(self, batch: DetectionArrays) -> np.ndarray:
+        """Every box above ``low_conf_det_threshold``: any of them may be boosted."""
+        return np.flatnonzero(batch.confidence >= self.low_conf_det_threshold)
 
-    def _appearance(self) -> np.ndarray:
-        """Cosine similarity of every track's feature to every box (0 where either has
-        none); :data:`~keeptrack.stages.costs.NO_APPEARANCE` without a model."""
-        if self.reid_model is None:
-            return NO_APPEARANCE
-        similarity = 1.0 - appearance_distance(self._table["feature"], self._det_features)
-        return np.ascontiguousarray(similarity, dtype=np.float64)
-
-    def _update_features(self) -> None:
-        """After the step: new tracks take their box's feature, matched ones blend it in with
-        a momentum set by the box's (boosted) score; boxes without a feature change nothing."""
-        t, frame = self._table, self.frame_id
-        rows = np.flatnonzero(t["last_frame"] == frame)
-        feats = self._det_features[t["det_index"][rows]]
-        born = t["start_frame"][rows] == frame
-        t["feature"][rows[born]] = feats[born]
-        old = ~born & np.any(feats, axis=1)
-        momentum = confidence_momentum(
-            t["score"][rows[old]], self.track_activation_threshold, self.feature_momentum
-        )
-        t["feature"][rows[old]] = ema_update(t["feature"][rows[old]], feats[old], momentum[:, None])
+    def _trust_threshold(self) -> float:
+        return self.track_activation_threshold
 
     def _step(self, detections: DetectionArrays, frame: np.ndarray | None):
         with_features = self.reid_model is not None
