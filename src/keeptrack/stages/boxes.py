@@ -320,21 +320,22 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def _buffered(box: np.ndarray, grow: float, out: np.ndarray) -> None:
-    """``box`` of either kind with width and height scaled by ``grow`` about its centre, as
-    ``[cx, cy, w, h, angle]`` into ``out``."""
-    if len(box) == 4:
-        out[2], out[3] = (box[2] - box[0]) * grow, (box[3] - box[1]) * grow
-        out[0], out[1] = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-        out[4] = 0.0
-    else:
-        out[0], out[1], out[2], out[3], out[4] = (
-            box[0],
-            box[1],
-            box[2] * grow,
-            box[3] * grow,
-            box[4],
-        )
+def _centred(boxes: np.ndarray) -> np.ndarray:
+    """Boxes of either kind as ``[cx, cy, w, h, angle]`` ``(n, 5)``."""
+    out = np.zeros((len(boxes), 5))
+    for r in range(len(boxes)):
+        if boxes.shape[1] == 4:
+            out[r, 2], out[r, 3] = boxes[r, 2] - boxes[r, 0], boxes[r, 3] - boxes[r, 1]
+            out[r, 0], out[r, 1] = (boxes[r, 0] + boxes[r, 2]) / 2, (boxes[r, 1] + boxes[r, 3]) / 2
+        else:
+            out[r] = boxes[r, :5]
+    return out
+
+
+@njit(cache=True)
+def _grown(box: np.ndarray, grow: float, out: np.ndarray) -> None:
+    """``[cx, cy, w, h, angle]`` ``box`` with width and height scaled by ``grow``, into ``out``."""
+    out[0], out[1], out[2], out[3], out[4] = box[0], box[1], box[2] * grow, box[3] * grow, box[4]
 
 
 @njit(cache=True)
@@ -355,16 +356,19 @@ def soft_biou_matrix(tracks, dets, confidence, track_buffer, det_buffer) -> np.n
     confidence[r])``. Oriented boxes grow about their centres and use the rotated IoU.
     """
     out = np.zeros((len(tracks), len(dets)))
+    ta, db = _centred(tracks), _centred(dets)
     a, b = np.empty(5), np.empty(5)
     xa, xb = np.empty(4), np.empty(4)
     for r in range(len(tracks)):
         doubt = 1.0 - confidence[r]
+        grow_a, grow_b = 1.0 + 2.0 * track_buffer * doubt, 1.0 + 2.0 * det_buffer * doubt
         for c in range(len(dets)):
-            _buffered(tracks[r], 1.0 + 2.0 * track_buffer * doubt, a)
-            _buffered(dets[c], 1.0 + 2.0 * det_buffer * doubt, b)
-            reach = (a[2] + a[3] + b[2] + b[3]) / 2  # half-diagonals bound: apart beyond it
-            if abs(a[0] - b[0]) >= reach or abs(a[1] - b[1]) >= reach:
+            # Half-diagonals bound the grown boxes' reach: most pairs are apart beyond it.
+            reach = (grow_a * (ta[r, 2] + ta[r, 3]) + grow_b * (db[c, 2] + db[c, 3])) / 2
+            if abs(ta[r, 0] - db[c, 0]) >= reach or abs(ta[r, 1] - db[c, 1]) >= reach:
                 continue
+            _grown(ta[r], grow_a, a)
+            _grown(db[c], grow_b, b)
             if a[4] == 0 and b[4] == 0:
                 _corners_xyxy(a, xa)
                 _corners_xyxy(b, xb)

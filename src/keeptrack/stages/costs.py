@@ -94,7 +94,8 @@ def mahalanobis_similarity(distance, limit):
     for r in range(distance.shape[0]):
         total = 0.0
         for c in range(distance.shape[1]):
-            out[r, c] = np.exp(limit - min(distance[r, c], limit))
+            # exp(0) = 1 for every detection beyond the limit; only the others need an exp.
+            out[r, c] = np.exp(limit - distance[r, c]) if distance[r, c] < limit else 1.0
             total += out[r, c]
         for c in range(distance.shape[1]):
             out[r, c] = out[r, c] / total if distance[r, c] <= limit else 0.0

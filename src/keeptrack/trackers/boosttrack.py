@@ -292,23 +292,25 @@ def dlo_boost_scores(
     det,
     rows,
     predicted,
-    own_xyxy,
     confidence,
     distance,
+    shape,
     missed,
     alpha,
     start,
     end,
     threshold,
-    gate,
+    class_aware,
+    class_id,
     oriented,
 ):
     """DLO, in place on the scores of detections ``rows``: soft boost by each box's best
-    resemblance to a track, and the varying-threshold lift to ``threshold``. ``gate`` marks
-    the pairs that may resemble (the class gate)."""
+    resemblance to a track (of its class, with ``class_aware``), and the varying-threshold
+    lift to ``threshold``. ``distance`` and ``shape`` are the Mahalanobis distances and shape
+    similarities of tracks x ``rows``."""
     similarity = (
         mahalanobis_similarity(distance, MAHALANOBIS_LIMIT)
-        + shape_similarity(own_xyxy, det, rows)
+        + shape
         + soft_biou_matrix(
             predicted,
             detection_boxes(det, rows, oriented),
@@ -321,7 +323,7 @@ def dlo_boost_scores(
     for c in range(len(rows)):
         best, lift = 0.0, False
         for r in range(len(predicted)):
-            if not gate[r, c]:
+            if class_aware and class_id[r] != det[rows[c], CLASS]:
                 continue
             best = max(best, similarity[r, c])
             lift = lift or similarity[r, c] > max(start - missed[r] * step, end)
@@ -359,7 +361,7 @@ def duo_boost_scores(det, rows, distance, threshold, oriented):
 def similarity_costs(
     iou,
     distance,
-    own_xyxy,
+    shape,
     det,
     high,
     confidence,
@@ -375,7 +377,6 @@ def similarity_costs(
     largest similarity possible, which is the assignment's threshold."""
     iou_w, mhd_w, shape_w = weights[0], weights[1], weights[2]
     mhd = mahalanobis_similarity(distance, MAHALANOBIS_LIMIT)
-    shape = shape_similarity(own_xyxy, det, high)
     upper = 1.0 + iou_w + mhd_w + shape_w + emb_weight
     cost = np.empty(iou.shape)
     for r in range(iou.shape[0]):
@@ -436,44 +437,43 @@ def boosttrack_step(
     own_xyxy = state_xyxy(mean, n, XYWH)
     confidence = track_confidence(start_frame, last_frame, n, frame_id)
 
-    # Boosts: every box above the floor against every track.
+    # Every box above the floor against every track: Mahalanobis distances (a cross-class
+    # pair, with class_aware, is never close) and shape similarities, for boosts and the
+    # association alike.
     valid = np.flatnonzero(det[:, SCORE] >= low_threshold)
-    if n > 0 and (dlo_boost or duo_boost):
-        z = measurements(det[valid], XYWH)
-        distance = mahalanobis_diagonal(mean, cov, n, z, XYWH, noise)
-        class_gate(distance, det, valid, class_aware, class_id, np.inf)
-        if dlo_boost:
-            gate = np.ones(distance.shape, np.bool_)
-            class_gate(gate, det, valid, class_aware, class_id, False)
-            missed = frame_id - last_frame[:n] - 1
-            dlo_boost_scores(
-                det,
-                valid,
-                predicted,
-                own_xyxy,
-                confidence,
-                distance,
-                missed,
-                dlo_alpha,
-                dlo_start,
-                dlo_end,
-                threshold,
-                gate,
-                oriented,
-            )
-        if duo_boost and frame_id > 1:
-            duo_boost_scores(det, valid, distance, threshold, oriented)
+    distance = mahalanobis_diagonal(mean, cov, n, measurements(det[valid], XYWH), XYWH, noise)
+    class_gate(distance, det, valid, class_aware, class_id, np.inf)
+    shape = shape_similarity(own_xyxy, det, valid)
+    if n > 0 and dlo_boost:
+        missed = frame_id - last_frame[:n] - 1
+        dlo_boost_scores(
+            det,
+            valid,
+            predicted,
+            confidence,
+            distance,
+            shape,
+            missed,
+            dlo_alpha,
+            dlo_start,
+            dlo_end,
+            threshold,
+            class_aware,
+            class_id,
+            oriented,
+        )
+    if n > 0 and duo_boost and frame_id > 1:
+        duo_boost_scores(det, valid, distance, threshold, oriented)
 
     # One association of the boxes at or above the threshold.
-    high = valid[det[valid, SCORE] >= threshold]
+    kept = np.flatnonzero(det[valid, SCORE] >= threshold)
+    high = valid[kept]
     iou = iou_matrix(predicted, detection_boxes(det, high, oriented))
-    z = measurements(det[high], XYWH)
-    distance = mahalanobis_diagonal(mean, cov, n, z, XYWH, noise)
     weights = np.array([iou_weight, mahalanobis_weight, shape_weight])
     cost, upper = similarity_costs(
         iou,
-        distance,
-        own_xyxy,
+        distance[:, kept],
+        shape[:, kept],
         det,
         high,
         confidence,
