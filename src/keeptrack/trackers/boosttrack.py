@@ -136,8 +136,8 @@ DLO_THRESHOLD_STEPS = 20
 
 
 class BoostTrackTracker(ScoreEMAAppearance, BaseTracker):
-    """BoostTrack++ (motion only): one association on IoU boosted by track confidence,
-    Mahalanobis and shape similarity, with DLO and DUO detection-score boosts.
+    """BoostTrack++: one association on IoU boosted by track confidence, Mahalanobis and shape
+    similarity (and appearance, given a model), with DLO and DUO detection-score boosts.
 
     Args:
         lost_track_buffer: Frames (at 30 fps) a track survives without a match (reference:
@@ -255,7 +255,7 @@ class BoostTrackTracker(ScoreEMAAppearance, BaseTracker):
             bool(self.class_aware),
             int(self.minimum_consecutive_frames),
             int(self.max_age),
-            extra_columns=BOOSTTRACK_COLUMNS + (("feature",) if with_features else ()),
+            extra_columns=BOOSTTRACK_COLUMNS + tuple(self._feature_columns()),
         )
         if with_features:
             self._update_features()
