@@ -57,7 +57,6 @@ CONFIGS = {
     "boosttrack-paper": ("boosttrack", {"duo_boost": True, "minimum_iou_threshold": 0.3}),
     "boosttrack-appearance": ("boosttrack", {"reid_model": GIVEN_EMBEDDINGS}),
     "deepocsort": ("deepocsort", {}),
-    "deepocsort-class-aware": ("deepocsort", {"class_aware": True}),
     "deepocsort-appearance": ("deepocsort", {"reid_model": GIVEN_EMBEDDINGS, "cmc": "boxes"}),
     "deepsort": ("deepsort", {}),
     "deepsort-class-aware": ("deepsort", {"class_aware": True}),
