@@ -21,7 +21,9 @@ A keeptrack name may carry a ``cmc`` setting after ``@`` and constructor argumen
 (``botsort@none``, ``bytetrack@file:promote_iou_threshold=none``), converted by the tracker's
 signature as ``--tracker.<key>`` options are. ``--cmc file`` gives every keeptrack tracker
 without its own ``@`` setting the camera motion in each sequence's ``gmc.txt`` (computed on the
-real frames); ``--cmc none`` switches camera motion off.
+real frames); ``--cmc none`` switches camera motion off. A tracker set to ``sparse_flow`` (Deep
+OC-SORT's default), which needs frames these sequences lack, replays ``gmc.txt``: the same
+estimate, computed on the frames.
 
 frames/s is tracker-only (time inside ``update``, compilation excluded) over the scored frames,
 one pass: on a shared machine compare rows of the same run, not runs.
@@ -62,6 +64,11 @@ from keeptrack.trackers.registry import (  # noqa: E402
 
 #: Detection score floor of every SORT (the others split scores themselves).
 SORT_SCORE_FLOOR = 0.6
+
+#: The camera-motion method each sequence's ``gmc.txt`` holds (BoT-SORT's sparse optical flow,
+#: computed on the real frames): a tracker set to it replays the file, as it would estimate the
+#: same warps from the frames these sequences do not include.
+WARPS_METHOD = "sparse_flow"
 
 #: Metrics of the table (ratios printed as percentages).
 COLUMNS = ("HOTA", "MOTA", "IDF1", "IDSW", "AssA", "DetA")
@@ -155,6 +162,9 @@ def run(spec: str, seq: Sequence, cmc: str | None = None) -> tuple[np.ndarray, f
     name, params = parse_tracker_spec(spec, cmc)
     if name == "sort":
         params.setdefault("track_activation_threshold", SORT_SCORE_FLOOR)
+    options = tracker_parameters(tracker_class(name))
+    if "cmc" in options and params.get("cmc", options["cmc"].default) == WARPS_METHOD:
+        params["cmc"] = "file"  # these sequences have no frames, but their gmc.txt
     params = resolve_cmc(params, seq)
     if "frame_rate" in tracker_parameters(tracker_class(name)):
         params.setdefault("frame_rate", seq.frame_rate)

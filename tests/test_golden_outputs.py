@@ -22,6 +22,19 @@ DATA_DIR = Path(
 )
 GOLDEN = Path(__file__).with_name("golden") / "outputs.json"
 DATASETS = ("mot17-val-half", "dancetrack-dev")
+
+
+class _GivenEmbeddings:
+    """The appearance model of the ``-appearance`` configurations: never run, since those get
+    :func:`_embeddings` each frame, but it sets the feature size."""
+
+    dim = 32
+
+    def embed(self, frame, boxes, masks=None):
+        raise AssertionError("golden runs give embeddings=")
+
+
+GIVEN_EMBEDDINGS = _GivenEmbeddings()
 #: name -> (registry name, constructor arguments); every tracker, class-aware, box CMC.
 CONFIGS = {
     "sort": ("sort", {"track_activation_threshold": 0.6}),
@@ -39,6 +52,12 @@ CONFIGS = {
     "hybridsort": ("hybridsort", {}),
     "hybridsort-class-aware": ("hybridsort", {"class_aware": True}),
     "hybridsort-boxes": ("hybridsort", {"cmc": "boxes"}),
+    "boosttrack": ("boosttrack", {}),
+    "boosttrack-class-aware": ("boosttrack", {"class_aware": True}),
+    "boosttrack-paper": ("boosttrack", {"duo_boost": True, "minimum_iou_threshold": 0.3}),
+    "boosttrack-appearance": ("boosttrack", {"reid_model": GIVEN_EMBEDDINGS}),
+    "deepocsort": ("deepocsort", {}),
+    "deepocsort-appearance": ("deepocsort", {"reid_model": GIVEN_EMBEDDINGS, "cmc": "boxes"}),
     "deepsort": ("deepsort", {}),
     "deepsort-class-aware": ("deepsort", {"class_aware": True}),
     "deepsort-boxes": ("deepsort", {"cmc": "boxes"}),
@@ -71,7 +90,8 @@ def sequence_outputs(name: str, kwargs: dict, fps: float, frames: list[np.ndarra
     tracker = create_tracker(name, frame_rate=fps, **kwargs)
     if kwargs.get("class_aware"):
         frames = _with_classes(frames, len(frames))
-    embeddings = _embeddings(frames, len(frames)) if name == "deepsort" else None
+    given = name == "deepsort" or "reid_model" in kwargs
+    embeddings = _embeddings(frames, len(frames)) if given else None
     chunks = []
     for index, detections in enumerate(frames, start=1):
         if embeddings is None:

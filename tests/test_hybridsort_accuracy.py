@@ -9,27 +9,15 @@ the weak cues the paper adds are what lifts DanceTrack, where dancers look alike
 from __future__ import annotations
 
 import pytest
+from conftest import sequences_hota
 
 from keeptrack import HybridSORTTracker
-from keeptrack.benchmark import bytetrack_output_filter, track_detections
-from keeptrack.eval import COMBINED, evaluate_mot_sequences
-from keeptrack.io.sequence import load_sequence
 
 DANCETRACK = ("dancetrack0014", "dancetrack0077")
 
 
 def hota(folders, split, mot17, **kwargs) -> float:
-    """Combined HOTA of ``HybridSORTTracker(**kwargs)`` over ``folders`` (with ByteTrack's
-    output filter for ``mot17``)."""
-    gts, results, lengths = {}, {}, {}
-    for folder in folders:
-        seq = load_sequence(folder, split)
-        tracker = HybridSORTTracker(frame_rate=seq.frame_rate, **kwargs)
-        rows = track_detections(tracker, seq.frames)[0]
-        results[seq.name] = bytetrack_output_filter(rows) if mot17 else rows
-        gts[seq.name], lengths[seq.name] = seq.gt, seq.length
-    metrics = evaluate_mot_sequences(gts, results, lengths)
-    return float(metrics[COMBINED]["HOTA"])
+    return sequences_hota(HybridSORTTracker, folders, split, mot17, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -67,7 +67,7 @@ def plans(tracker: str, box_kind: str, length: int = 14) -> st.SearchStrategy[Pl
 
 
 def test_every_registered_tracker_is_covered():
-    assert set(TRACKER_NAMES) == set(TRACKERS) and len(TRACKERS) == 6
+    assert set(TRACKER_NAMES) == set(TRACKERS) and len(TRACKERS) == 8
 
 
 @pytest.mark.parametrize("box_kind", BOX_KINDS)

@@ -14,7 +14,16 @@ from keeptrack.trackers.registry import (
 
 
 def test_every_registered_tracker_loads_and_exposes_its_parameters():
-    assert set(TRACKERS) == {"sort", "bytetrack", "deepsort", "ocsort", "botsort", "hybridsort"}
+    assert set(TRACKERS) == {
+        "sort",
+        "bytetrack",
+        "deepsort",
+        "ocsort",
+        "botsort",
+        "hybridsort",
+        "boosttrack",
+        "deepocsort",
+    }
     for name in TRACKERS:
         params = tracker_parameters(tracker_class(name))
         assert {"frame_rate", "lost_track_buffer", "class_aware", "cmc"} <= set(params), name
@@ -75,5 +84,8 @@ def test_bad_options_say_what_is_valid(args, message):
 
 
 def test_unknown_tracker_lists_the_known_ones():
-    with pytest.raises(ValueError, match="botsort, bytetrack, deepsort, hybridsort, ocsort, sort"):
+    with pytest.raises(
+        ValueError,
+        match="boosttrack, botsort, bytetrack, deepocsort, deepsort, hybridsort, ocsort, sort",
+    ):
         tracker_class("strongsort")

@@ -44,6 +44,20 @@ def ema_update(smooth: np.ndarray, new: np.ndarray, momentum: float) -> np.ndarr
     return l2_normalize(mixed)
 
 
+def confidence_momentum(scores: np.ndarray, threshold: float, base: float) -> np.ndarray:
+    """Deep OC-SORT's dynamic appearance: EMA momentum per detection, ``base`` for a box
+    scoring 1 rising to 1 (keep the old feature) for a box scoring ``threshold``.
+
+    A weak box is often occluded, so its crop shows another object as much as its own; the
+    more the detector doubts it, the less it may change the track's feature. ``momentum =
+    base + (1 - base) * (1 - trust)`` with ``trust = (score - threshold) / (1 - threshold)``
+    clipped to ``[0, 1]`` (Maggiolino et al. 2023, eq. 3; BoostTrack uses the same).
+    """
+    span = max(1.0 - threshold, 1e-12)
+    trust = np.clip((np.asarray(scores, dtype=np.float64) - threshold) / span, 0.0, 1.0)
+    return base + (1.0 - base) * (1.0 - trust)
+
+
 class FeatureGallery:
     """The last ``budget`` features of each track, keyed by an internal track key.
 

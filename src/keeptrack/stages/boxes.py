@@ -317,3 +317,62 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
                 )
     _clip_pairs(a, b, corners_a, rotated, out)
     return out
+
+
+@njit(cache=True)
+def _centred(boxes: np.ndarray) -> np.ndarray:
+    """Boxes of either kind as ``[cx, cy, w, h, angle]`` ``(n, 5)``."""
+    out = np.zeros((len(boxes), 5))
+    for r in range(len(boxes)):
+        if boxes.shape[1] == 4:
+            out[r, 2], out[r, 3] = boxes[r, 2] - boxes[r, 0], boxes[r, 3] - boxes[r, 1]
+            out[r, 0], out[r, 1] = (boxes[r, 0] + boxes[r, 2]) / 2, (boxes[r, 1] + boxes[r, 3]) / 2
+        else:
+            out[r] = boxes[r, :5]
+    return out
+
+
+@njit(cache=True)
+def _grown(box: np.ndarray, grow: float, out: np.ndarray) -> None:
+    """``[cx, cy, w, h, angle]`` ``box`` with width and height scaled by ``grow``, into ``out``."""
+    out[0], out[1], out[2], out[3], out[4] = box[0], box[1], box[2] * grow, box[3] * grow, box[4]
+
+
+@njit(cache=True)
+def _corners_xyxy(box: np.ndarray, out: np.ndarray) -> None:
+    """``[cx, cy, w, h, ...]`` as ``xyxy`` into ``out``."""
+    out[0], out[1] = box[0] - box[2] / 2, box[1] - box[3] / 2
+    out[2], out[3] = box[0] + box[2] / 2, box[1] + box[3] / 2
+
+
+@njit(cache=True)
+def soft_biou_matrix(tracks, dets, confidence, track_buffer, det_buffer) -> np.ndarray:
+    """BoostTrack++'s soft buffered IoU of every track with every detection, one box kind.
+
+    Buffered IoU (C-BIoU, Yang et al. 2023) widens both boxes before the IoU so that a fast or
+    briefly missed object still overlaps its track; the soft version widens each pair by how
+    little the track is trusted: track ``r``'s box grows by ``track_buffer * (1 -
+    confidence[r])`` of its size on every side, each detection's by ``det_buffer * (1 -
+    confidence[r])``. Oriented boxes grow about their centres and use the rotated IoU.
+    """
+    out = np.zeros((len(tracks), len(dets)))
+    ta, db = _centred(tracks), _centred(dets)
+    a, b = np.empty(5), np.empty(5)
+    xa, xb = np.empty(4), np.empty(4)
+    for r in range(len(tracks)):
+        doubt = 1.0 - confidence[r]
+        grow_a, grow_b = 1.0 + 2.0 * track_buffer * doubt, 1.0 + 2.0 * det_buffer * doubt
+        for c in range(len(dets)):
+            # Half-diagonals bound the grown boxes' reach: most pairs are apart beyond it.
+            reach = (grow_a * (ta[r, 2] + ta[r, 3]) + grow_b * (db[c, 2] + db[c, 3])) / 2
+            if abs(ta[r, 0] - db[c, 0]) >= reach or abs(ta[r, 1] - db[c, 1]) >= reach:
+                continue
+            _grown(ta[r], grow_a, a)
+            _grown(db[c], grow_b, b)
+            if a[4] == 0 and b[4] == 0:
+                _corners_xyxy(a, xa)
+                _corners_xyxy(b, xb)
+                out[r, c] = _axis_iou(xa, xb, a[2] * a[3], b[2] * b[3])
+            else:
+                out[r, c] = rotated_iou(a, b)
+    return out

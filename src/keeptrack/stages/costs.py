@@ -65,3 +65,67 @@ def direction_bonus(direction, origin, r, det, d):
     cosine = direction[r, 0] * ux + direction[r, 1] * uy
     cosine = min(max(cosine, -1.0), 1.0)
     return (np.pi / 2 - np.arccos(cosine)) / np.pi
+
+
+@njit(cache=True)
+def shape_similarity(track_xyxy, det, dets):
+    """BoostTrack's shape similarity ``exp(-(|w_d - w_t| / max(w_d, w_t) + |h_d - h_t| /
+    max(h_d, h_t)))`` of every track (own-frame boxes ``(n, 4)``) with detections ``dets``."""
+    out = np.empty((len(track_xyxy), len(dets)))
+    for r in range(len(track_xyxy)):
+        tw = track_xyxy[r, 2] - track_xyxy[r, 0]
+        th = track_xyxy[r, 3] - track_xyxy[r, 1]
+        for c in range(len(dets)):
+            dw = det[dets[c], X2] - det[dets[c], X1]
+            dh = det[dets[c], Y2] - det[dets[c], Y1]
+            width = abs(dw - tw) / max(dw, tw, _DIRECTION_EPS)
+            height = abs(dh - th) / max(dh, th, _DIRECTION_EPS)
+            out[r, c] = np.exp(-(width + height))
+    return out
+
+
+@njit(cache=True)
+def mahalanobis_similarity(distance, limit):
+    """BoostTrack's Mahalanobis similarity: for each track (row), a softmax over the
+    detections of ``limit - min(distance, limit)``, zero where ``distance`` exceeds ``limit``
+    (a detection outside the track's gate is no evidence, and a track close to several
+    detections spreads its vote among them)."""
+    out = np.empty_like(distance)
+    for r in range(distance.shape[0]):
+        total = 0.0
+        for c in range(distance.shape[1]):
+            # exp(0) = 1 for every detection beyond the limit; only the others need an exp.
+            out[r, c] = np.exp(limit - distance[r, c]) if distance[r, c] < limit else 1.0
+            total += out[r, c]
+        for c in range(distance.shape[1]):
+            out[r, c] = out[r, c] / total if distance[r, c] <= limit else 0.0
+    return out
+
+
+@njit(cache=True)
+def adaptive_weights(similarity, weight, limit):
+    """Deep OC-SORT's adaptive weighting (AW) of an appearance similarity matrix: each entry's
+    weight is ``weight`` plus half the gap between the best and second-best similarity of its
+    row and half that of its column, each gap capped at ``limit``. An embedding that singles
+    out one partner is trusted more than one that resembles several."""
+    rows, cols = similarity.shape
+    out = np.full((rows, cols), weight)
+    for axis in range(2):
+        count, other = (rows, cols) if axis == 0 else (cols, rows)
+        if other < 2:
+            continue
+        for i in range(count):
+            best, second = -np.inf, -np.inf
+            for j in range(other):
+                value = similarity[i, j] if axis == 0 else similarity[j, i]
+                if value > best:
+                    best, second = value, best
+                elif value > second:
+                    second = value
+            bonus = min(best - second, limit) / 2
+            for j in range(other):
+                if axis == 0:
+                    out[i, j] += bonus
+                else:
+                    out[j, i] += bonus
+    return out

@@ -106,3 +106,21 @@ def initial_noise(measurement, model, noise):
         return repeat(noise[(len(noise) + 4) // 2 :], len(measurement))
     rows = np.arange(len(measurement))
     return _scaled(measurement, rows, model, 2 * noise[0], 10 * noise[1], 1e-2)
+
+
+@njit(cache=True)
+def mahalanobis_diagonal(mean, cov, n, z, model, noise):
+    """Squared Mahalanobis distance of every measurement ``z`` ``(m, 4)`` to each of the first
+    ``n`` tracks' projected states, with the innovation covariance's diagonal only (as
+    BoostTrack: one division per entry instead of a solve per track)."""
+    rows = np.arange(n)
+    std = measurement_noise(mean, rows, model, noise)
+    out = np.empty((n, len(z)))
+    for r in range(n):
+        for c in range(len(z)):
+            total = 0.0
+            for j in range(4):
+                diff = z[c, j] - mean[r, j]
+                total += diff * diff / (cov[r, j, j] + std[r, j] * std[r, j])
+            out[r, c] = total
+    return out

@@ -71,7 +71,13 @@ from keeptrack.stages.boxes import (
     state_xyxy,
     track_boxes,
 )
-from keeptrack.stages.costs import direction_bonus, pair_costs, unit_direction
+from keeptrack.stages.costs import (
+    NO_APPEARANCE,
+    adaptive_weights,
+    direction_bonus,
+    pair_costs,
+    unit_direction,
+)
 from keeptrack.stages.kalman import correct, measurement_noise, predict_tracks
 from keeptrack.stages.lifecycle import report_streaks, start_tracks, unmatched
 from keeptrack.trackers.base import BaseTracker, frames_from_buffer
@@ -161,8 +167,22 @@ class OCSORTTracker(BaseTracker):
             "streak": ((), np.int64),
         }
 
+    def _appearance_columns(self) -> tuple[str, ...]:
+        """Track columns of the appearance memory, which the step must move when it removes
+        tracks (none in OC-SORT)."""
+        return ()
+
+    def _appearance_terms(self) -> tuple[np.ndarray, float, float]:
+        """The first association's appearance: similarity matrix, weight and adaptive-weight
+        limit (none in OC-SORT; Deep OC-SORT overrides this)."""
+        return NO_APPEARANCE, 0.0, 0.0
+
     def _step(self, detections: DetectionArrays, frame: np.ndarray | None):
         gate = 1.0 - self.minimum_iou_threshold
+        appearance, weight, aw_limit = self._appearance_terms()
+        # A similarity (at most 1 in size) weighted up to ``weight + aw_limit`` can push a
+        # gated pair's cost that far above OC-SORT's largest.
+        reach = weight + aw_limit if len(appearance) else 0.0
         return self._run_step(
             ocsort_step,
             detections,
@@ -170,14 +190,17 @@ class OCSORTTracker(BaseTracker):
             float(self.high_conf_det_threshold),
             float(self.low_conf_det_threshold),
             float(gate),
-            float(gate + self.inertia),
+            float(gate + self.inertia + reach),
             float(self.inertia),
             int(self.delta_t),
             bool(self.use_byte),
             bool(self.class_aware),
             int(self.minimum_consecutive_frames),
             int(self.max_age),
-            extra_columns=OCSORT_COLUMNS,
+            appearance,
+            float(weight),
+            float(aw_limit),
+            extra_columns=OCSORT_COLUMNS + self._appearance_columns(),
         )
 
     def _warp_extra(self, warp: np.ndarray) -> None:
@@ -218,17 +241,41 @@ def origins(obs, history, history_frame, n, frame_id, delta_t):
 
 
 @njit(cache=True)
-def ocm_costs(iou, high, det, origin, direction, gate, inertia, class_aware, track_class):
+def ocm_costs(
+    iou,
+    high,
+    det,
+    origin,
+    direction,
+    gate,
+    inertia,
+    class_aware,
+    track_class,
+    appearance,
+    appearance_weight,
+    aw_limit,
+):
     """OCM: IoU distance minus ``inertia * bonus * score`` where the IoU gate passes, else
-    ``inf`` (the bonus only re-ranks pairs IoU accepts)."""
+    ``inf`` (the bonus only re-ranks pairs IoU accepts). With an ``appearance`` similarity
+    matrix (tracks x detections; Deep OC-SORT) the pairs also lose their similarity times its
+    adaptive weight (:func:`~keeptrack.stages.costs.adaptive_weights`)."""
     cost = pair_costs(
         iou, np.arange(len(iou)), np.arange(len(high)), det, high, False, class_aware, track_class
     )
+    with_appearance = appearance.shape[0] > 0
+    if with_appearance:
+        similarity = np.empty(cost.shape)
+        for a in range(cost.shape[0]):
+            for b in range(cost.shape[1]):
+                similarity[a, b] = appearance[a, high[b]]
+        weights = adaptive_weights(similarity, appearance_weight, aw_limit)
     for a in range(cost.shape[0]):
         for b in range(cost.shape[1]):
             if cost[a, b] <= gate:
                 bonus = direction_bonus(direction, origin, a, det, high[b])
                 cost[a, b] = cost[a, b] - inertia * bonus * det[high[b], SCORE]
+                if with_appearance:
+                    cost[a, b] -= weights[a, b] * similarity[a, b]
             else:
                 cost[a, b] = np.inf
     return cost
@@ -295,12 +342,18 @@ def ocsort_step(
     class_aware,
     minimum_consecutive_frames,
     max_age,
+    appearance,
+    appearance_weight,
+    aw_limit,
 ):
     """One OC-SORT frame, in place (arguments as :meth:`BaseTracker._run_step` passes them;
-    ``gate`` is ``1 - minimum_iou_threshold`` and ``ocm_limit`` is ``gate + inertia``)."""
+    ``gate`` is ``1 - minimum_iou_threshold`` and ``ocm_limit`` the largest first-stage cost
+    accepted, ``gate + inertia`` without appearance). ``appearance`` is a cosine-similarity
+    matrix, tracks x detections, for the first association (Deep OC-SORT), or
+    :data:`~keeptrack.stages.costs.NO_APPEARANCE`."""
     track_id, state, mean, cov, _, class_id, _, last_frame, _, det_index = columns[:10]
     angle, angle_cov = columns[10], columns[11]
-    extra = columns[12:]
+    extra = columns[12:19]  # OCSORT_COLUMNS; Deep OC-SORT appends its features
     obs, obs_mean, obs_cov, history, history_frame, direction, streak = extra
     rows = np.arange(n)
     predict_tracks(mean, cov, angle, angle_cov, rows, XYSR, noise, oriented)
@@ -310,7 +363,20 @@ def ocsort_step(
     # 1. OCM: IoU plus direction consistency, on predicted boxes.
     high = np.flatnonzero(det[:, SCORE] > high_threshold)
     iou = iou_matrix(predicted, detection_boxes(det, high, oriented))
-    ocm = ocm_costs(iou, high, det, origin, direction, gate, inertia, class_aware, class_id)
+    ocm = ocm_costs(
+        iou,
+        high,
+        det,
+        origin,
+        direction,
+        gate,
+        inertia,
+        class_aware,
+        class_id,
+        appearance,
+        appearance_weight,
+        aw_limit,
+    )
     m1 = assign(ocm, ocm_limit)
     rows1, dets1 = rows[m1 >= 0], high[m1[m1 >= 0]]
     tracks_left = rows[m1 < 0]

@@ -28,6 +28,8 @@ TRACKERS: dict[str, str] = {
     "ocsort": "keeptrack.trackers.ocsort:OCSORTTracker",
     "botsort": "keeptrack.trackers.botsort:BoTSORTTracker",
     "hybridsort": "keeptrack.trackers.hybridsort:HybridSORTTracker",
+    "deepocsort": "keeptrack.trackers.deepocsort:DeepOCSORTTracker",
+    "boosttrack": "keeptrack.trackers.boosttrack:BoostTrackTracker",
 }
 
 _OPTION_PREFIX = "--tracker."
