@@ -18,7 +18,11 @@ from pathlib import Path
 _SECTION = "## Accuracy on MOT17 and DanceTrack"
 _DATASETS = {"MOT17 val half": "**MOT17 val half**", "dancetrack-dev": "**dancetrack-dev**"}
 #: Trackers measured in a section of their own, whose table has one row per data set.
-_OWN_SECTION = {"hybridsort": "### Hybrid-SORT"}
+_OWN_SECTION = {
+    "hybridsort": "### Hybrid-SORT",
+    "deepocsort": "### Deep OC-SORT and BoostTrack++",
+    "boosttrack": "### Deep OC-SORT and BoostTrack++",
+}
 #: Row prefixes of the peers in the accuracy tables.
 _PEERS = {"rf-": "Roboflow trackers 2.6.1", "pyx-": "pyxtrackers 2026.3.3"}
 _COLUMNS = ("HOTA", "MOTA", "IDF1", "IDSW", "AssA", "DetA")
@@ -65,7 +69,8 @@ def tracker_rows(benchmarks: str, name: str) -> list[tuple[str, str, dict[str, s
     """
     if name in _OWN_SECTION:
         table = first_table(_after(benchmarks, _OWN_SECTION[name]))
-        rows = {row["data set"]: row for row in table}
+        # One tracker per section, or a ``tracker`` column when a section holds several.
+        rows = {row["data set"]: row for row in table if row.get("tracker", name) == name}
         found = [(dataset, "keeptrack", rows[dataset]) for dataset in _DATASETS if dataset in rows]
     else:
         found = []
