@@ -34,8 +34,9 @@ def appearance_distance(a: np.ndarray, b: np.ndarray, metric: str = "cosine") ->
     raise ValueError(f"metric must be one of {METRICS}; got {metric!r}")
 
 
-def ema_update(smooth: np.ndarray, new: np.ndarray, momentum: float) -> np.ndarray:
-    """BoT-SORT's feature EMA, ``momentum * smooth + (1 - momentum) * new``, renormalised.
+def ema_update(smooth: np.ndarray, new: np.ndarray, momentum: float | np.ndarray) -> np.ndarray:
+    """BoT-SORT's feature EMA, ``momentum * smooth + (1 - momentum) * new``, renormalised
+    (``momentum`` one number, or one per row as ``(N, 1)``).
 
     Rows of ``smooth`` that are all zero (no feature yet) take ``new`` as is.
     """

@@ -89,17 +89,19 @@ class ScoreEMAAppearance:
         none); :data:`~keeptrack.stages.costs.NO_APPEARANCE` without a model."""
         if self.reid_model is None:
             return NO_APPEARANCE
-        tracks = self._table["feature"]  # type: ignore[attr-defined]
-        similarity = 1.0 - appearance_distance(tracks, self._det_features)
+        tracks, dets = self._table["feature"], self._det_features  # type: ignore[attr-defined]
+        assert dets is not None  # update embeds the frame before the step runs
+        similarity = 1.0 - appearance_distance(tracks, dets)
         return np.ascontiguousarray(similarity, dtype=np.float64)
 
     def _update_features(self) -> None:
         """After the step: new tracks take their box's feature, matched ones blend it in with
         :func:`~keeptrack.appearance.gallery.confidence_momentum` of the score the step matched
         with; boxes without a feature change nothing."""
-        t, frame = self._table, self.frame_id  # type: ignore[attr-defined]
+        t, frame, dets = self._table, self.frame_id, self._det_features  # type: ignore[attr-defined]
+        assert dets is not None  # called from update, with a reid_model
         rows = np.flatnonzero(t["last_frame"] == frame)
-        feats = self._det_features[t["det_index"][rows]]
+        feats = dets[t["det_index"][rows]]
         born = t["start_frame"][rows] == frame
         t["feature"][rows[born]] = feats[born]
         old = ~born & np.any(feats, axis=1)
