@@ -156,6 +156,25 @@ def test_ids_are_handed_out_at_birth():
         ByteTrackTracker(ids_at_birth=True, reid_model=ReIDModel.histogram())
 
 
+def test_a_late_refind_is_deleted_the_next_time_it_is_lost():
+    """reference_lost_pool: a track matched in the frame after its buffer ran out is deleted
+    when it is next lost (the reference has it on its removed list); by default it gets a
+    fresh buffer like any other lost track."""
+    person = np.array([[100, 100, 140, 200, 0.9]])
+    empty = np.empty((0, 5))
+    buffer = 5  # lost_track_buffer at 30 fps: deleted once unmatched for more than 5 frames
+    # Last matched in frame 3, unmatched in frames 4-8; frame 9 is past the buffer (6 > 5), the
+    # last frame a lost track can still be matched in before it is deleted.
+    frames = [person] * 3 + [empty] * buffer + [person] * 2 + [empty] * 2 + [person]
+    for reference, ids in ((False, [1.0]), (True, [2.0])):
+        tracker = ByteTrackTracker(
+            lost_track_buffer=buffer, minimum_consecutive_frames=1, reference_lost_pool=reference
+        )
+        rows = [tracker.update(d) for d in frames]
+        assert rows[buffer + 3][:, 4].tolist() == [1.0]  # re-found in the frame after the buffer
+        assert rows[-1][:, 4].tolist() == ids  # lost again for 2 frames: kept, or gone
+
+
 def test_reset_and_reset_id():
     tracker = BYTETracker()
     for dets in walk():

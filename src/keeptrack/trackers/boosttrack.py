@@ -171,6 +171,8 @@ class BoostTrackTracker(ScoreEMAAppearance, BaseTracker):
             :class:`~keeptrack.motion.cmc.CameraMotion` object. The default ``"auto"`` is
             sparse optical flow when ``update`` gets the frame and the box-based estimate when
             it does not.
+        return_unmatched: Return every detection, not only the tracked ones: rows no
+            confirmed track owns get ``tracker_id`` -1 (Roboflow ``trackers``' convention).
     """
 
     def __init__(
@@ -194,6 +196,7 @@ class BoostTrackTracker(ScoreEMAAppearance, BaseTracker):
         feature_momentum: float = 0.95,
         class_aware: bool = False,
         cmc: str | CameraMotion | None = "auto",
+        return_unmatched: bool = False,
     ) -> None:
         self._store_lifecycle_params(
             lost_track_buffer,
@@ -216,7 +219,9 @@ class BoostTrackTracker(ScoreEMAAppearance, BaseTracker):
         )
         self._store_appearance(reid_model, feature_extractor, feature_momentum)
         self.kalman = KalmanXYWH()
-        super().__init__(frame_rate, class_aware=class_aware, cmc=cmc)
+        super().__init__(
+            frame_rate, class_aware=class_aware, cmc=cmc, return_unmatched=return_unmatched
+        )
         self.max_age = frames_from_buffer(self.lost_track_buffer, self.frame_rate)
 
     def _max_skipped_frames(self) -> int:

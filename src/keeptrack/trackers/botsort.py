@@ -102,6 +102,8 @@ class BoTSORTTracker(ByteTrackTracker):
         ids_at_birth: Give a track its id when it starts, as the reference and Ultralytics do
             (see :class:`~keeptrack.trackers.bytetrack.ByteTrackTracker`), instead of when it
             is confirmed.
+        reference_lost_pool: The reference code's lost-track bookkeeping (see
+            :class:`~keeptrack.trackers.bytetrack.ByteTrackTracker`).
     """
 
     def __init__(
@@ -127,6 +129,7 @@ class BoTSORTTracker(ByteTrackTracker):
         cmc: str | CameraMotion | None = "auto",
         return_unmatched: bool = False,
         ids_at_birth: bool = False,
+        reference_lost_pool: bool = False,
     ) -> None:
         reid_model = appearance_model(
             reid_model, feature_extractor, "reid_model", "feature_extractor"
@@ -153,6 +156,7 @@ class BoTSORTTracker(ByteTrackTracker):
             cmc=cmc,
             return_unmatched=return_unmatched,
             ids_at_birth=ids_at_birth,
+            reference_lost_pool=reference_lost_pool,
         )
         # Same state size as ByteTrack's XYAH filter; rebuild the (empty) track table anyway so
         # nothing depends on that coincidence.

@@ -140,6 +140,11 @@ class ByteTrackTracker(BaseTracker):
             numbers change, never which detections are tracked together. Not with a
             ``feature_extractor`` and ``reid_threshold > 0``: re-identification renumbers
             the ids handed out at confirmation.
+        reference_lost_pool: Keep the reference code's bookkeeping of lost tracks (the MIT
+            ByteTrack and Ultralytics): it puts an expired track on its removed list but drops
+            it from its lost pool only a frame later, so the track can still be matched in the
+            frame after its buffer ran out; such a late re-find stays on the removed list and
+            is deleted the next time it is lost, instead of getting a fresh buffer (off).
     """
 
     _det_features: np.ndarray | None  # this frame's embeddings, during update only
@@ -170,6 +175,7 @@ class ByteTrackTracker(BaseTracker):
         cmc: str | CameraMotion | None = None,
         return_unmatched: bool = False,
         ids_at_birth: bool = False,
+        reference_lost_pool: bool = False,
     ) -> None:
         feature_extractor = appearance_model(
             feature_extractor, reid_model, "feature_extractor", "reid_model"
@@ -202,6 +208,7 @@ class ByteTrackTracker(BaseTracker):
         )
         self.fuse_score = bool(fuse_score)
         self.ids_at_birth = bool(ids_at_birth)
+        self.reference_lost_pool = bool(reference_lost_pool)
         if self.ids_at_birth and feature_extractor is not None and self.reid_threshold > 0:
             raise ValueError("ids_at_birth=True needs reid_threshold=0 (re-ID renumbers new ids)")
         self.promote_iou_threshold = (
@@ -343,9 +350,11 @@ class ByteTrackTracker(BaseTracker):
         )
 
     def _extra_columns(self) -> dict[str, tuple[tuple[int, ...], type]]:
-        if self.feature_extractor is None:
-            return {}
-        return {"feature": ((self.feature_extractor.dim,), np.float32)}
+        # refound_late: re-found after its buffer ran out (see reference_lost_pool).
+        columns: dict[str, tuple[tuple[int, ...], type]] = {"refound_late": ((), np.bool_)}
+        if self.feature_extractor is not None:
+            columns["feature"] = ((self.feature_extractor.dim,), np.float32)
+        return columns
 
     def _appearance(self) -> np.ndarray:
         """BoT-SORT's appearance distance (cosine / 2) of every track to every detection, 1
@@ -397,7 +406,8 @@ class ByteTrackTracker(BaseTracker):
             float(self.proximity_iou_threshold),
             not with_features or self.reid_threshold == 0,
             bool(self.ids_at_birth),
-            extra_columns=("feature",) if with_features else (),
+            bool(self.reference_lost_pool),
+            extra_columns=("refound_late", "feature") if with_features else ("refound_late",),
         )
         if not with_features:
             return out
@@ -458,12 +468,13 @@ def byte_step(
     proximity_iou,
     remove_duplicates,
     ids_at_birth,
+    reference_lost_pool,
 ):
     """One BYTE frame, in place (arguments as :meth:`BaseTracker._run_step` passes them;
     association limits are costs, ``1 - IoU threshold``; ``promote_iou`` is ``inf`` when
     promotion is off; ``appearance`` is tracks x detections or empty)."""
     track_id, state, mean, cov, _, class_id, start_frame, last_frame, hits = columns[:9]
-    angle, angle_cov = columns[10], columns[11]
+    angle, angle_cov, refound_late = columns[10], columns[11], columns[12]
     live = state[:n]
     candidates = np.flatnonzero(det[:, SCORE] > low_threshold)
     cand_score = det[candidates, SCORE]
@@ -509,6 +520,9 @@ def byte_step(
     matched_tentative = tentative[m3 >= 0]
     rows = np.concatenate((matched_pool, matched_tentative))
     dets = np.concatenate((high[m1[m1 >= 0]], low[m2[m2 >= 0]], high_rest[m3[m3 >= 0]]))
+    if reference_lost_pool:  # matched in the frame after its buffer ran out
+        late = matched_pool[frame_id - last_frame[matched_pool] > max_time_lost]
+        refound_late[late] = True
     correct(columns, rows, dets, det, model, noise, frame_id, oriented)
     next_id = confirm(matched_pool, state, track_id, next_id)
     confirmed = matched_tentative[hits[matched_tentative] >= minimum_consecutive_frames]
@@ -519,11 +533,13 @@ def byte_step(
     # 6. Remove unmatched tentative tracks and expired lost ones, then start tracks from the
     # high boxes left that score enough.
     removed = (state[:n] == LOST) & (frame_id - last_frame[:n] > max_time_lost)
+    removed |= (state[:n] == LOST) & refound_late[:n]  # on the reference's removed list
     removed[tentative[m3 < 0]] = True
     spawn = high_rest[unmatched(m3, len(high_rest))]
     spawn = spawn[det[spawn, SCORE] >= activation_threshold]
     size = compact(columns, removed)
     start_tracks(columns, size, spawn, det, model, noise, frame_id)
+    refound_late[size : size + len(spawn)] = False
     if ids_at_birth:
         next_id = give_ids(np.arange(size, size + len(spawn)), track_id, next_id)
     if frame_id == 1 or minimum_consecutive_frames <= 1:

@@ -100,6 +100,8 @@ class DeepOCSORTTracker(ScoreEMAAppearance, OCSORTTracker):
             ``"sift"``, ``"ecc"``, ``"boxes"``, ``"auto"``) or a
             :class:`~keeptrack.motion.cmc.CameraMotion` object. The default, sparse optical
             flow, needs the frames: without them nothing is compensated.
+        return_unmatched: Return every detection, not only the tracked ones: rows no
+            confirmed track owns get ``tracker_id`` -1 (Roboflow ``trackers``' convention).
     """
 
     def __init__(
@@ -120,6 +122,7 @@ class DeepOCSORTTracker(ScoreEMAAppearance, OCSORTTracker):
         feature_momentum: float = 0.95,
         class_aware: bool = False,
         cmc: str | CameraMotion | None = "sparse_flow",
+        return_unmatched: bool = False,
     ) -> None:
         self._store_appearance(reid_model, feature_extractor, feature_momentum)
         self.appearance_weight = check_range("appearance_weight", appearance_weight, 0)
@@ -136,6 +139,7 @@ class DeepOCSORTTracker(ScoreEMAAppearance, OCSORTTracker):
             low_conf_det_threshold=low_conf_det_threshold,
             class_aware=class_aware,
             cmc=cmc,
+            return_unmatched=return_unmatched,
         )
 
     def _extra_columns(self) -> dict[str, tuple[tuple[int, ...], type]]:

@@ -132,6 +132,9 @@ def tracker_params(args: Mapping[str, Any], frame_rate: float) -> dict[str, Any]
         # seen; keeptrack's tracker counts that buffer in its own frames (frame_rate 30).
         "frame_rate": 30.0,
         "lost_track_buffer": frames_from_buffer(buffer, frame_rate) + 1,
+        # ... and, as ByteTrack's reference, deletes a track re-found that late the next time
+        # it is lost (its id is already on Ultralytics' removed list).
+        "reference_lost_pool": True,
         "minimum_iou_threshold": 1.0 - match,
         "fuse_score": bool(args["fuse_score"]),
     }
