@@ -21,8 +21,10 @@ if TYPE_CHECKING:  # what __getattr__ loads, spelt out for type checkers (tests 
     from keeptrack.motion.cmc import BoxMotion as BoxMotion
     from keeptrack.motion.cmc import PrecomputedWarps as PrecomputedWarps
     from keeptrack.trackers.base import BaseTracker as BaseTracker
+    from keeptrack.trackers.boosttrack import BoostTrackTracker as BoostTrackTracker
     from keeptrack.trackers.botsort import BoTSORTTracker as BoTSORTTracker
     from keeptrack.trackers.bytetrack import ByteTrackTracker as ByteTrackTracker
+    from keeptrack.trackers.deepocsort import DeepOCSORTTracker as DeepOCSORTTracker
     from keeptrack.trackers.deepsort import DeepSORTTracker as DeepSORTTracker
     from keeptrack.trackers.hybridsort import HybridSORTTracker as HybridSORTTracker
     from keeptrack.trackers.ocsort import OCSORTTracker as OCSORTTracker
