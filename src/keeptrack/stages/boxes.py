@@ -261,13 +261,18 @@ def rotated_iou(a: np.ndarray, b: np.ndarray) -> float:
 
 
 @njit(cache=True)
+def _centred_xyxy(box: np.ndarray, out: np.ndarray) -> None:
+    """``[cx, cy, w, h, ...]`` as ``xyxy`` into ``out``."""
+    out[0], out[1] = box[0] - box[2] / 2, box[1] - box[3] / 2
+    out[2], out[3] = box[0] + box[2] / 2, box[1] + box[3] / 2
+
+
+@njit(cache=True)
 def _as_xyxy(boxes: np.ndarray) -> np.ndarray:
     """``[cx, cy, w, h, ...]`` rows as ``xyxy`` ``(n, 4)``."""
     out = np.empty((len(boxes), 4))
     for r in range(len(boxes)):
-        half_w, half_h = boxes[r, 2] / 2, boxes[r, 3] / 2
-        out[r, 0], out[r, 1] = boxes[r, 0] - half_w, boxes[r, 1] - half_h
-        out[r, 2], out[r, 3] = boxes[r, 0] + half_w, boxes[r, 1] + half_h
+        _centred_xyxy(boxes[r], out[r])
     return out
 
 
@@ -339,13 +344,6 @@ def _grown(box: np.ndarray, grow: float, out: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def _corners_xyxy(box: np.ndarray, out: np.ndarray) -> None:
-    """``[cx, cy, w, h, ...]`` as ``xyxy`` into ``out``."""
-    out[0], out[1] = box[0] - box[2] / 2, box[1] - box[3] / 2
-    out[2], out[3] = box[0] + box[2] / 2, box[1] + box[3] / 2
-
-
-@njit(cache=True)
 def soft_biou_matrix(tracks, dets, confidence, track_buffer, det_buffer) -> np.ndarray:
     """BoostTrack++'s soft buffered IoU of every track with every detection, one box kind.
 
@@ -370,8 +368,8 @@ def soft_biou_matrix(tracks, dets, confidence, track_buffer, det_buffer) -> np.n
             _grown(ta[r], grow_a, a)
             _grown(db[c], grow_b, b)
             if a[4] == 0 and b[4] == 0:
-                _corners_xyxy(a, xa)
-                _corners_xyxy(b, xb)
+                _centred_xyxy(a, xa)
+                _centred_xyxy(b, xb)
                 out[r, c] = _axis_iou(xa, xb, a[2] * a[3], b[2] * b[3])
             else:
                 out[r, c] = rotated_iou(a, b)
