@@ -73,3 +73,21 @@ def test_contested_blocks_reach_the_lapjv_optimum(seed):
     expected = reference(np.where(np.isfinite(cost), cost, 1e6), 0.8)
     assert objective(matches.tolist()) == pytest.approx(objective(expected), abs=1e-9)
     assert len(set(matches[:, 1].tolist())) == len(matches)
+
+
+def test_isolated_pairs_beside_a_contested_block_and_nan():
+    """Pairs a row and a column accept only from each other are taken as they are, next to a
+    block that needs the search; NaN beside an isolated pair is never taken."""
+    nan = np.nan
+    cost = np.array(
+        [
+            [0.3, nan, 1.0, 1.0, 1.0],  # isolated with column 0
+            [1.0, 1.0, 0.1, 0.2, 1.0],  # contested block: rows 1-2 x columns 2-3
+            [1.0, 1.0, 0.15, 0.7, 1.0],
+            [nan, 1.0, 1.0, 1.0, 0.5],  # isolated with column 4
+        ]
+    )
+    matches, rows, cols = linear_assignment(cost, 0.8)
+    assert {tuple(p) for p in matches.tolist()} == reference(np.nan_to_num(cost, nan=1e6), 0.8)
+    assert matches.tolist() == [[0, 0], [1, 3], [2, 2], [3, 4]]
+    assert rows.size == 0 and cols.tolist() == [1]

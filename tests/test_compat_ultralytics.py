@@ -137,6 +137,12 @@ def test_empty_frames_and_bad_results():
     with pytest.raises(ValueError, match=r"results\.xywh must have shape"):
         tracker.update(SimpleNamespace(conf=np.ones(1), cls=np.zeros(1), xywh=np.ones((1, 3))))
     assert tracker.frame_id == 1  # only the empty frame counted
+    tracker.update(results_of(walk(1)[0]))
+    before = tracker.tracker.tracks
+    nan_box = Results(np.ones(1, np.float32), np.array([[5, 5, np.nan, 4]], np.float32), [0])
+    with pytest.raises(ValueError, match=r"results.*NaN"):
+        tracker.update(nan_box)
+    assert tracker.frame_id == 2 and tracker.tracker.tracks == before
 
 
 def test_ids_are_handed_out_at_birth():

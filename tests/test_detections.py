@@ -3,7 +3,7 @@ import pytest
 import supervision as sv
 
 from keeptrack import ByteTrackTracker, SORTTracker
-from keeptrack.detections import to_detection_arrays
+from keeptrack.detections import from_detection_matrix, to_detection_arrays
 
 GOOD = np.array([[10.0, 20.0, 50.0, 90.0, 0.9, 2.0], [100.0, 100.0, 130.0, 170.0, 0.8, 0.0]])
 
@@ -114,3 +114,17 @@ def test_supervision_output_equals_indexing_every_field():
     np.testing.assert_array_equal(out.tracker_id, [8, 7])
     assert list(out.data["class_name"]) == ["b", "d"] and out.data["extra"] == [1, 3]
     assert out.metadata == {"video": "x"} and isinstance(out, sv.Detections)
+
+
+def test_a_prebuilt_detection_matrix_is_checked_and_used_without_a_copy():
+    matrix = np.array([[10.0, 20.0, 50.0, 90.0, 0.0, 0.9, 2.0], [0, 0, 5, 5, 0, 0.3, 0]])
+    batch = from_detection_matrix(matrix, "results")
+    assert np.shares_memory(batch.xyxy, matrix) and batch.matrix is matrix
+    assert batch.class_id.tolist() == [2, 0] and batch.confidence.tolist() == [0.9, 0.3]
+    tracker = ByteTrackTracker()
+    _, det_index, _ = tracker._track_batch(batch, None, None)
+    assert tracker.frame_id == 1 and det_index.tolist() == [0]  # the first frame confirms
+    bad = matrix.copy()
+    bad[1, 2] = np.nan
+    with pytest.raises(ValueError, match=r"results.*row 1"):
+        from_detection_matrix(bad, "results")

@@ -48,6 +48,7 @@ import numpy as np
 from numba import njit
 
 from keeptrack import geometry
+from keeptrack.stages.boxes import CLASS, SCORE
 
 try:  # supervision is a core dependency; the guard keeps this module importable for tools.
     import supervision as sv
@@ -100,6 +101,9 @@ class DetectionArrays:
         input_rows: For each row, its row in the caller's input when ``on_invalid="drop"``
             left some out; ``None`` when every input row is here.
         input_length: Rows of the caller's input (``None``: ``len(self)``).
+        matrix: The compiled steps' ``(N, 7)`` detection matrix (see
+            :mod:`keeptrack.stages.boxes`) when the caller built it already
+            (:func:`from_detection_matrix`), else ``None``.
     """
 
     xyxy: np.ndarray
@@ -109,6 +113,7 @@ class DetectionArrays:
     xywhr: np.ndarray | None = None
     input_rows: np.ndarray | None = None
     input_length: int | None = None
+    matrix: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.xyxy)
@@ -485,6 +490,24 @@ def _from_array(
     confidence = array[:, 4] if columns >= 5 else np.ones(n)
     class_id = array[:, 5] if columns == 6 else np.zeros(n)
     return _finish(array[:, :4], confidence, class_id, name, on_invalid, warned)
+
+
+def from_detection_matrix(matrix: np.ndarray, name: str = "detections") -> DetectionArrays:
+    """Axis-aligned detections already laid out as the compiled steps' ``(N, 7)`` matrix
+    ``[x1, y1, x2, y2, 0, score, class]`` (:mod:`keeptrack.stages.boxes`), validated as
+    :func:`to_detection_arrays` validates them, without a copy.
+
+    For callers that build that matrix themselves (the Ultralytics drop-ins convert their
+    boxes in one compiled pass), so that no frame is converted twice.
+
+    Raises:
+        ValueError: As :func:`to_detection_arrays` with ``on_invalid="raise"``, naming ``name``.
+    """
+    xyxy, confidence, class_id = matrix[:, :4], matrix[:, SCORE], matrix[:, CLASS]
+    if not _all_plausible(xyxy, confidence, class_id, SCORE_TOLERANCE):
+        # The full check names the first bad row (and raises, since some row is bad).
+        return to_detection_arrays(np.column_stack([xyxy, confidence, class_id]), name)
+    return DetectionArrays(xyxy, confidence, class_id.astype(np.int64), matrix=matrix)
 
 
 def to_detection_arrays(

@@ -119,9 +119,9 @@ def assign(cost: np.ndarray, threshold: float) -> np.ndarray:
     Leaving a row or a column unmatched costs ``threshold / 2``, so a pair is taken only when
     it beats leaving both its row and its column unmatched: the semantics of
     ``lap.lapjv(cost, extend_cost=True, cost_limit=threshold)`` that the ByteTrack
-    reference uses. Most tracking frames are unambiguous -- every row has at most one
-    acceptable column and vice versa -- and then those pairs are the optimum, taken without a
-    search; otherwise rows and columns with no acceptable partner are dropped before solving.
+    reference uses. Most pairs in a tracking frame are unambiguous -- a row and a column
+    acceptable only to each other -- and those are the optimum, taken without a search; of the
+    rest, rows and columns with no acceptable partner are dropped before solving.
     ``inf`` and NaN costs are never accepted.
     """
     rows, cols = cost.shape
@@ -135,12 +135,17 @@ def assign(cost: np.ndarray, threshold: float) -> np.ndarray:
             if cost[i, j] <= threshold:
                 row_count[i] += 1
                 col_count[j] += 1
-    if row_count.max() <= 1 and col_count.max() <= 1:
-        for i in range(rows):
-            if row_count[i]:
-                for j in range(cols):
-                    if cost[i, j] <= threshold:
-                        col_of_row[i] = j
+    # A row and a column acceptable only to each other are matched in the optimum: take such
+    # isolated pairs at once and leave them out of the search below.
+    for i in range(rows):
+        if row_count[i] == 1:
+            j = 0
+            while not cost[i, j] <= threshold:  # NaN is never acceptable
+                j += 1
+            if col_count[j] == 1:
+                col_of_row[i] = j
+                row_count[i] = col_count[j] = 0
+    if row_count.max() == 0:
         return col_of_row
     # Leaving a row and a column unmatched costs ``threshold``, so a pair is worth
     # ``cost - threshold`` against that, and only acceptable pairs are worth anything: the
@@ -200,12 +205,15 @@ def _linked_groups(
     order = np.argsort(roots, kind="mergesort")  # stable: members stay ascending
     members = live[order]
     sorted_roots = roots[order]
-    starts = [0]
+    starts = np.empty(len(members) + 1, np.int64)
+    count = 1
+    starts[0] = 0
     for k in range(1, len(members)):
         if sorted_roots[k] != sorted_roots[k - 1]:
-            starts.append(k)
-    starts.append(len(members))
-    return np.array(starts, np.int64), members
+            starts[count] = k
+            count += 1
+    starts[count] = len(members)
+    return starts[: count + 1], members
 
 
 @njit(cache=True)

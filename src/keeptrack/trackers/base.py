@@ -212,10 +212,28 @@ class BaseTracker(ABC):
         on_invalid: str = "raise",
     ) -> Any:
         """:meth:`update` for detections already validated (subclasses that look at them
-        first, e.g. to embed them, pass their batch on instead of validating twice).
+        first, e.g. to embed them, pass their batch on instead of validating twice)."""
+        batch, det_index, track_id = self._track_batch(batch, frame, timestamp, on_invalid)
+        return batch.with_tracks(det_index, track_id, every_row=self.return_unmatched)
+
+    def _track_batch(
+        self,
+        batch: DetectionArrays,
+        frame: Any,
+        timestamp: float | None,
+        on_invalid: str = "raise",
+    ) -> tuple[DetectionArrays, np.ndarray, np.ndarray]:
+        """Track one validated frame, without building the output (for callers with their own,
+        such as the Ultralytics drop-ins).
 
         Every check runs before the first change of state, so a call that raises leaves the
-        tracker exactly as it was."""
+        tracker exactly as it was.
+
+        Returns:
+            ``(batch, det_index, track_id)``: the batch tracked (an empty oriented one stands
+            in for an empty frame of an oriented stream), and the rows of ``batch`` that belong
+            to a reported track with their ids.
+        """
         check_on_invalid(on_invalid)
         frame = validate_frame(frame)
         frame_size = self._check_frame_size(frame, on_invalid)
@@ -239,7 +257,7 @@ class BaseTracker(ABC):
         det_index, track_id = self._advance(batch, frame)
         if timestamp is not None:
             self._last_timestamp = float(timestamp)
-        return batch.with_tracks(det_index, track_id, every_row=self.return_unmatched)
+        return batch, det_index, track_id
 
     def _warn_once(self, kind: str, message: str) -> None:
         if kind not in self._warned:

@@ -29,6 +29,8 @@ class BoxKind:
 
     def detection_matrix(self, detections: DetectionArrays) -> np.ndarray:
         """``(N, 7)`` ``[x1, y1, x2, y2, angle, score, class]``: each box in its own frame."""
+        if detections.matrix is not None:
+            return detections.matrix
         det = np.empty((len(detections), 7))
         if self.oriented and detections.xywhr is not None:
             det[:, :4] = xywh_to_xyxy(detections.xywhr[:, :4])

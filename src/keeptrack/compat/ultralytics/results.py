@@ -8,7 +8,7 @@ import numpy as np
 
 
 def read_results(results: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-    """``(conf, xywh or xywhr, cls, oriented)`` as float64 arrays from a Results-like object."""
+    """``(conf, xywh or xywhr, cls, oriented)`` as float arrays from a Results-like object."""
     missing = [name for name in ("conf", "cls") if not hasattr(results, name)]
     oriented = hasattr(results, "xywhr")
     if not oriented and not hasattr(results, "xywh"):
@@ -36,12 +36,18 @@ def read_results(results: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool
 
 
 def as_array(value: Any, name: str) -> np.ndarray:
-    """``value`` (NumPy, a list or a torch tensor) as a float64 array."""
-    if isinstance(value, np.ndarray) and value.dtype == np.float64:
+    """``value`` (NumPy, a list or a torch tensor) as a float array: ``float32`` and
+    ``float64`` as they are (the compiled conversion reads either, and the scores' precision
+    sets the thresholds), anything else numeric as ``float64``."""
+    if not isinstance(value, np.ndarray):
+        if hasattr(value, "cpu"):  # a torch tensor
+            value = value.cpu().numpy()
+        try:
+            value = np.asarray(value)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{name} must be numeric; got {type(value).__name__}") from error
+    if value.dtype == np.float32 or value.dtype == np.float64:
         return value
-    if hasattr(value, "cpu"):  # a torch tensor
-        value = value.cpu().numpy()
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be numeric; got {type(value).__name__}") from error
+    if value.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be numeric; got an array of {value.dtype}")
+    return value.astype(np.float64)

@@ -12,9 +12,11 @@ from keeptrack.trackers.tracks import LOST, TRACKED
 
 @njit(cache=True)
 def detection_rows(boxes, conf, cls, model, oriented):
-    """keeptrack's detection rows for Ultralytics' ``xywh`` (or ``xywhr``) boxes: ``[x1, y1,
-    x2, y2, score, class]`` (or ``[cx, cy, w, h, angle, score, class]``), boxes rounded so that
-    their Kalman measurement is the one Ultralytics makes.
+    """keeptrack's ``(N, 7)`` detection matrix for Ultralytics' ``xywh`` (or ``xywhr``) boxes:
+    the compiled steps' ``[x1, y1, x2, y2, 0, score, class]`` (see
+    :func:`keeptrack.detections.from_detection_matrix`), or ``[cx, cy, w, h, angle, score,
+    class]`` rows (``box_format="xywhr"``), boxes rounded so that their Kalman measurement is
+    the one Ultralytics makes.
 
     Ultralytics keeps a detection as a ``float32`` top-left/width/height box and turns it into
     the filter's measurement (centre, and aspect ratio for XYAH) in ``float32``. These rows carry
@@ -22,7 +24,7 @@ def detection_rows(boxes, conf, cls, model, oriented):
     both agree to ``float64`` rounding. (A sum of two ``float32`` numbers is exact in
     ``float64``, so rounding it once is ``float32`` arithmetic.)
     """
-    out = np.empty((len(boxes), 7 if oriented else 6))
+    out = np.empty((len(boxes), 7))
     for k in range(len(boxes)):
         w, h = np.float32(boxes[k, 2]), np.float32(boxes[k, 3])
         left = np.float32(boxes[k, 0] - boxes[k, 2] / 2)
@@ -38,7 +40,8 @@ def detection_rows(boxes, conf, cls, model, oriented):
         else:
             out[k, 0], out[k, 1] = cx - width / 2, cy - height / 2
             out[k, 2], out[k, 3] = cx + width / 2, cy + height / 2
-        out[k, -2], out[k, -1] = conf[k], cls[k]
+            out[k, 4] = 0.0
+        out[k, 5], out[k, 6] = conf[k], cls[k]
     return out
 
 
@@ -108,3 +111,21 @@ def output_rows(columns, n, frame_id, model, rank, conf, cls, boxes, oriented):
         out[k, -2] = cls[d]
         out[k, -1] = d
     return out
+
+
+@njit(cache=True)
+def ultralytics_rows(
+    columns, n, frame_id, model, old_ids, old_state, old_rank, counter, conf, cls, boxes, oriented
+):
+    """One frame's output in one compiled call: the tracks' pool ranks (:func:`pool_ranks`)
+    and the rows (:func:`output_rows`). ``columns`` are the table's ``track_id``, ``state``,
+    ``last_frame``, ``det_index`` and ``mean`` storage, the first ``n`` rows live.
+
+    Returns:
+        ``(rows, ids, state, rank, counter)``: the output, and what the next frame's ranking
+        starts from.
+    """
+    track_id, state = columns[0][:n].copy(), columns[1][:n].copy()
+    rank, counter = pool_ranks(track_id, state, old_ids, old_state, old_rank, counter)
+    out = output_rows(columns, n, frame_id, model, rank, conf, cls, boxes, oriented)
+    return out, track_id, state, rank, counter

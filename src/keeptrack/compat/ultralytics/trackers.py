@@ -18,9 +18,13 @@ from keeptrack.compat.ultralytics.args import (
     tracker_params,
 )
 from keeptrack.compat.ultralytics.results import read_results
-from keeptrack.compat.ultralytics.rows import detection_rows, output_rows, pool_ranks
+from keeptrack.compat.ultralytics.rows import detection_rows, ultralytics_rows
+from keeptrack.detections import from_detection_matrix
 from keeptrack.trackers.bytetrack import ByteTrackTracker
 from keeptrack.validation import check_range
+
+#: Columns of :func:`detection_rows`' axis-aligned matrix that keeptrack's array input takes.
+_XYXY_SCORE_CLASS = [0, 1, 2, 3, 5, 6]
 
 
 class _UltralyticsTracker:
@@ -46,8 +50,8 @@ class _UltralyticsTracker:
                 f"{self._tracker_class().__name__}"
             )
         self.tracker: ByteTrackTracker = self._tracker_class()(**{**params, **options})
-        appearance = getattr(self.tracker, "feature_extractor", None)
-        self._needs_frame = self.tracker.cmc is not None or appearance is not None
+        self._embeds = getattr(self.tracker, "feature_extractor", None) is not None
+        self._needs_frame = self.tracker.cmc is not None or self._embeds
         self._dtype: Any = None  # the scores' dtype the thresholds are set for
         self.reset()
 
@@ -120,27 +124,32 @@ class _UltralyticsTracker:
             ValueError: For malformed ``results``, ``img`` or ``feats``; no state changes.
         """
         conf, boxes, cls, oriented = read_results(results)
+        self._compare_in(conf.dtype)
         dets = detection_rows(boxes, conf, cls, self.tracker.kalman.model, oriented)
-        box_format = "xywhr" if oriented else None
-        self._compare_in(getattr(results.conf, "dtype", None))
         frame = img if self._needs_frame else None
-        self._update_tracker(dets, frame, feats, box_format)
+        if oriented or feats is not None or self._embeds:
+            self._update_tracker(dets, frame, feats, oriented)
+        else:  # the common case, on the detection matrix as built, without a second check
+            self.tracker._track_batch(from_detection_matrix(dets, "results"), frame, None)
         return self._rows(conf, cls, boxes, oriented)
 
-    def _compare_in(self, dtype: Any) -> None:
-        """Set the score thresholds for the precision of the scores (``dtype``, NumPy's or
-        torch's; see :func:`~keeptrack.compat.ultralytics.args.score_thresholds`)."""
+    def _compare_in(self, dtype: np.dtype) -> None:
+        """Set the score thresholds for the precision of the scores (``dtype``; see
+        :func:`~keeptrack.compat.ultralytics.args.score_thresholds`)."""
         if dtype is self._dtype:
             return
         self._dtype = dtype
-        single = dtype == np.float32 if isinstance(dtype, np.dtype) else "float32" in str(dtype)
-        for name, value in score_thresholds(self.args, single).items():
+        for name, value in score_thresholds(self.args, dtype == np.float32).items():
             setattr(self.tracker, name, value)
 
-    def _update_tracker(self, dets, frame, feats, box_format) -> None:
+    def _update_tracker(self, dets, frame, feats, oriented: bool) -> None:
+        """Through the tracker's own ``update``: oriented boxes, and appearance features."""
+        box_format = "xywhr" if oriented else None
+        if not oriented:
+            dets = dets[:, _XYXY_SCORE_CLASS]
         if feats is None:
             self.tracker.update(dets, frame, box_format=box_format)
-        elif getattr(self.tracker, "feature_extractor", None) is None:
+        elif not self._embeds:
             raise ValueError("feats need BOTSORT(args, reid_model=...) with with_reid: True")
         else:
             self.tracker.update(dets, frame, embeddings=feats, box_format=box_format)
@@ -148,14 +157,23 @@ class _UltralyticsTracker:
     def _rows(self, conf, cls, boxes, oriented: bool) -> np.ndarray:
         """The output rows, after ranking the tracks that entered a pool this frame."""
         t = self.tracker._table
-        n = len(t)
-        ids, state = t["track_id"][:n].copy(), t["state"][:n].copy()
-        old = (self._ids, self._state, self._rank)
-        rank, self._counter = pool_ranks(ids, state, *old, self._counter)
-        self._ids, self._state, self._rank = ids, state, rank
-        columns = (ids, state, t["last_frame"], t["det_index"], t["mean"])
-        frame_id, model = self.tracker.frame_id, self.tracker.kalman.model
-        return output_rows(columns, n, frame_id, model, rank, conf, cls, boxes, oriented)
+        s = t.storage
+        columns = (s["track_id"], s["state"], s["last_frame"], s["det_index"], s["mean"])
+        out, self._ids, self._state, self._rank, self._counter = ultralytics_rows(
+            columns,
+            len(t),
+            self.tracker.frame_id,
+            self.tracker.kalman.model,
+            self._ids,
+            self._state,
+            self._rank,
+            self._counter,
+            conf,
+            cls,
+            boxes,
+            oriented,
+        )
+        return out
 
 
 class BYTETracker(_UltralyticsTracker):
