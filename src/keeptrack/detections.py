@@ -48,7 +48,7 @@ import numpy as np
 from numba import njit
 
 from keeptrack import geometry
-from keeptrack.stages.boxes import CLASS, SCORE
+from keeptrack.stages.boxes import CLASS, SCORE, detection_matrix
 
 try:  # supervision is a core dependency; the guard keeps this module importable for tools.
     import supervision as sv
@@ -101,9 +101,9 @@ class DetectionArrays:
         input_rows: For each row, its row in the caller's input when ``on_invalid="drop"``
             left some out; ``None`` when every input row is here.
         input_length: Rows of the caller's input (``None``: ``len(self)``).
-        matrix: The compiled steps' ``(N, 7)`` detection matrix (see
-            :mod:`keeptrack.stages.boxes`) when the caller built it already
-            (:func:`from_detection_matrix`), else ``None``.
+        matrix: The compiled steps' ``(N, 7)`` detection matrix
+            (:func:`keeptrack.stages.boxes.detection_matrix`), built from the fields when not
+            given. ``xyxy`` and ``confidence`` may be views of it.
     """
 
     xyxy: np.ndarray
@@ -113,7 +113,13 @@ class DetectionArrays:
     xywhr: np.ndarray | None = None
     input_rows: np.ndarray | None = None
     input_length: int | None = None
-    matrix: np.ndarray | None = None
+    matrix: np.ndarray = None  # type: ignore[assignment]  # filled in by __post_init__
+
+    def __post_init__(self) -> None:
+        if self.matrix is None:
+            xywhr = _NO_XYWHR if self.xywhr is None else self.xywhr
+            matrix = detection_matrix(self.xyxy, self.confidence, self.class_id, xywhr)
+            object.__setattr__(self, "matrix", matrix)
 
     def __len__(self) -> int:
         return len(self.xyxy)
@@ -158,6 +164,7 @@ class DetectionArrays:
 
 
 _NO_ROWS = np.empty(0, dtype=np.int64)
+_NO_XYWHR = np.empty((0, 5))
 
 
 def _take_rows(source: Any, rows: np.ndarray, tracker_id: np.ndarray) -> Any:
@@ -366,14 +373,17 @@ def _finish(
         xyxy, confidence, class_id = xyxy[keep], confidence[keep], class_id[keep]
         xywhr = None if xywhr is None else xywhr[keep]
         source = None if source is None else source[keep]
+    # One compiled pass builds the steps' matrix; the batch's boxes and scores are views of it.
+    matrix = detection_matrix(xyxy, confidence, class_id, _NO_XYWHR if xywhr is None else xywhr)
     return DetectionArrays(
-        np.ascontiguousarray(xyxy),
-        np.ascontiguousarray(confidence),
+        matrix[:, :4] if xywhr is None else np.ascontiguousarray(xyxy),
+        matrix[:, SCORE],
         class_id.astype(np.int64),
         source=source,
         xywhr=xywhr,
         input_rows=input_rows,
         input_length=n,
+        matrix=matrix,
     )
 
 

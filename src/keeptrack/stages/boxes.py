@@ -10,7 +10,7 @@ formula, so a stream of oriented boxes at angle 0 is tracked exactly like its ``
 
 Detections reach a step as one ``(N, 7)`` array ``[x1, y1, x2, y2, angle, score, class]``:
 the box in its own frame (for axis-aligned input, the box itself), its angle (0 for
-axis-aligned input) and its score and class (see :func:`detection_matrix`).
+axis-aligned input) and its score and class (:func:`detection_matrix`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,30 @@ from keeptrack.geometry import _EPS
 XYAH, XYWH, XYSR = 0, 1, 2
 #: Columns of the detection matrix a step takes.
 X1, Y1, X2, Y2, ANGLE, SCORE, CLASS = range(7)
+
+
+@njit(cache=True)
+def detection_matrix(xyxy, confidence, class_id, xywhr) -> np.ndarray:
+    """The ``(N, 7)`` detection matrix of a frame (see the module docstring), in one pass:
+    ``xyxy`` boxes, or oriented ``xywhr`` ones (``(N, 5)``; ``(0, 5)`` for axis-aligned
+    input) as their own-frame corners and angle."""
+    out = np.empty((len(xyxy), 7))
+    for k in range(len(xyxy)):
+        if len(xywhr):
+            half_w, half_h = xywhr[k, 2] / 2, xywhr[k, 3] / 2
+            out[k, X1], out[k, Y1] = xywhr[k, 0] - half_w, xywhr[k, 1] - half_h
+            out[k, X2], out[k, Y2] = xywhr[k, 0] + half_w, xywhr[k, 1] + half_h
+            out[k, ANGLE] = xywhr[k, 4]
+        else:
+            out[k, X1], out[k, Y1], out[k, X2], out[k, Y2] = (
+                xyxy[k, 0],
+                xyxy[k, 1],
+                xyxy[k, 2],
+                xyxy[k, 3],
+            )
+            out[k, ANGLE] = 0.0
+        out[k, SCORE], out[k, CLASS] = confidence[k], class_id[k]
+    return out
 
 
 @njit(cache=True)

@@ -545,7 +545,7 @@ class BaseTracker(ABC):
         n, self._next_id, det_index, track_id = step(
             t.step_columns(SHARED_COLUMNS + extra_columns),
             len(t),
-            kind.detection_matrix(detections),
+            detections.matrix,
             self.frame_id,
             self._next_id,
             kind.oriented,

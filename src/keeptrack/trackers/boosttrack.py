@@ -431,7 +431,9 @@ def boosttrack_step(
 ):
     """One BoostTrack++ frame, in place (arguments as :meth:`BaseTracker._run_step` passes
     them). ``appearance`` is a cosine-similarity matrix, tracks x detections, or
-    :data:`~keeptrack.stages.costs.NO_APPEARANCE`; ``det``'s scores are boosted in place."""
+    :data:`~keeptrack.stages.costs.NO_APPEARANCE`. Scores are boosted in a copy of ``det``:
+    the caller's detections (and the scores reported with them) keep their own."""
+    det = det.copy()
     mean, cov, class_id = columns[2], columns[3], columns[5]
     start_frame, last_frame = columns[6], columns[7]
     angle, angle_cov = columns[10], columns[11]

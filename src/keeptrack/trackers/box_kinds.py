@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from keeptrack.detections import DetectionArrays
-from keeptrack.geometry import normalize_angle, xywh_to_xyxy, xywhr_to_xyxy, xyxy_to_xywh
+from keeptrack.geometry import normalize_angle, xywhr_to_xyxy, xyxy_to_xywh
 
 
 @dataclass(frozen=True)
@@ -26,21 +25,6 @@ class BoxKind:
 
     name: str
     oriented: bool
-
-    def detection_matrix(self, detections: DetectionArrays) -> np.ndarray:
-        """``(N, 7)`` ``[x1, y1, x2, y2, angle, score, class]``: each box in its own frame."""
-        if detections.matrix is not None:
-            return detections.matrix
-        det = np.empty((len(detections), 7))
-        if self.oriented and detections.xywhr is not None:
-            det[:, :4] = xywh_to_xyxy(detections.xywhr[:, :4])
-            det[:, 4] = detections.xywhr[:, 4]
-        else:
-            det[:, :4] = detections.xyxy
-            det[:, 4] = 0.0
-        det[:, 5] = detections.confidence
-        det[:, 6] = detections.class_id
-        return det
 
     def hulls(self, xyxy: np.ndarray, angle: np.ndarray) -> np.ndarray:
         """Axis-aligned boxes enclosing tracks whose box filter gives ``xyxy`` in their own
