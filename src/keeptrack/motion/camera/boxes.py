@@ -227,9 +227,12 @@ def _voted_shift(reference, current, needed, match_tolerance, max_shift, max_siz
     # match_tolerance of its reference height; a candidate's votes are the number of distinct
     # references with an agreeing pair.
     best, best_votes = 0, -1
+    groups = len(starts) - 1
     for c in range(len(candidate_x)):
         votes = 0
-        for g in range(len(starts) - 1):
+        for g in range(groups):
+            if votes + groups - g <= best_votes:
+                break  # even every reference left agreeing could not beat the best
             for k in range(starts[g], starts[g + 1]):
                 gx = candidate_x[c] - shift_x[k]
                 gy = candidate_y[c] - shift_y[k]
