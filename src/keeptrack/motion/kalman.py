@@ -278,7 +278,8 @@ class _ConstantVelocityKalman:
         if len(mean) == 0:
             return mean, cov
         warp = np.asarray(warp, dtype=np.float64)
-        if np.array_equal(warp[:, :2], np.eye(2)):
+        (a, b), (c, d) = warp[0, :2].tolist(), warp[1, :2].tolist()
+        if a == d == 1.0 and b == c == 0.0:
             # A pure translation (what box-based estimates give every frame) moves the centres
             # and leaves velocities, sizes and the covariance as they are.
             new_mean = mean.copy()

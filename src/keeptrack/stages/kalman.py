@@ -14,7 +14,15 @@ from numba import njit
 
 from keeptrack.motion.angle import KalmanAngle
 from keeptrack.motion.kalman import predict_inplace, update_inplace, xyah_std, xywh_std
-from keeptrack.stages.boxes import SCORE, XYAH, XYSR, aligned, measurements, normalize_angle
+from keeptrack.stages.boxes import (
+    SCORE,
+    XYAH,
+    XYSR,
+    aligned,
+    measurements,
+    normalize_angle,
+    state_xyxy,
+)
 
 _ANGLE_PROCESS = KalmanAngle._process_std.copy()
 _ANGLE_MEASUREMENT = KalmanAngle._measurement_std.copy()
@@ -59,6 +67,22 @@ def predict_tracks(mean, cov, angle, angle_cov, rows, model, noise, oriented):
         predict_inplace(mean, cov, rows, std, 4)
     if oriented:
         predict_inplace(angle, angle_cov, rows, repeat(_ANGLE_PROCESS, len(rows)), 1)
+
+
+@njit(cache=True)
+def predicted_xyxy(mean, rows, model):
+    """Boxes ``(k, 4)`` of tracks ``rows`` one frame ahead, in their own frame, leaving the
+    tracks as they are: the mean :func:`predict_tracks` would give, without the covariance."""
+    d = mean.shape[1]
+    velocity_dims = 3 if model == XYSR else 4
+    ahead = np.empty((len(rows), d))
+    for k in range(len(rows)):
+        ahead[k] = mean[rows[k]]
+        if model == XYSR and ahead[k, 6] + ahead[k, 2] <= 0:
+            ahead[k, 6] = 0.0
+        for j in range(velocity_dims):
+            ahead[k, j] += ahead[k, d - velocity_dims + j]
+    return state_xyxy(ahead, len(rows), model)
 
 
 @njit(cache=True)

@@ -40,9 +40,10 @@ from keeptrack.detections import (
 )
 from keeptrack.motion.cmc import CameraMotion, load_motion_state, make_cmc, motion_state
 from keeptrack.motion.kalman import _ConstantVelocityKalman
-from keeptrack.stages.lifecycle import SHARED_COLUMNS
+from keeptrack.stages.kalman import predicted_xyxy
+from keeptrack.stages.lifecycle import SHARED_COLUMNS, reported
 from keeptrack.trackers.box_kinds import AXIS_ALIGNED, ORIENTED, BoxKind, box_kind_of
-from keeptrack.trackers.tracks import TRACKED, TrackState, TrackTable, TrackView
+from keeptrack.trackers.tracks import TrackState, TrackTable, TrackView
 from keeptrack.validation import check_range
 
 if TYPE_CHECKING:
@@ -345,7 +346,10 @@ class BaseTracker(ABC):
         if warp.shape != (2, 3) or not np.isfinite(warp).all():
             raise ValueError(f"warp must be a finite 2x3 affine matrix; got shape {warp.shape}")
         t = self._table
-        t["mean"], t["cov"] = self.kalman.apply_affine(t["mean"], t["cov"], warp)
+        cov = t["cov"]
+        t["mean"], moved_cov = self.kalman.apply_affine(t["mean"], cov, warp)
+        if moved_cov is not cov:  # a translation leaves the covariance as it is
+            t["cov"] = moved_cov
         if self._kind is not None and self._kind.oriented:
             t["angle"][:, 0] += np.arctan2(warp[1, 0], warp[0, 0])
         self._warp_extra(warp)
@@ -497,12 +501,13 @@ class BaseTracker(ABC):
         predict; the table is not changed.
         """
         t = self._table
-        rows = np.flatnonzero((t["state"] == TRACKED) & (t["last_frame"] == self.frame_id - 1))
+        storage = t.storage
+        rows = reported(storage["state"], storage["last_frame"], len(t), self.frame_id - 1)
         if len(rows) == 0:
             return np.empty((0, 4))
-        xyxy = self.kalman.to_xyxy(self.kalman.predict_mean(t["mean"][rows]))
+        xyxy = predicted_xyxy(storage["mean"], rows, self.kalman.model)
         # Oriented tracks: the hull of the rotated box, as detections' ``xyxy`` holds.
-        return (self._kind or AXIS_ALIGNED).hulls(xyxy, t["angle"][rows])
+        return (self._kind or AXIS_ALIGNED).hulls(xyxy, storage["angle"][rows])
 
     def _frames_skipped(self, timestamp: float | None) -> int:
         if timestamp is None:
