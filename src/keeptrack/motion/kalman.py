@@ -212,14 +212,6 @@ class _ConstantVelocityKalman:
         predict_inplace(mean, cov, rows, self.process_std(mean), self._velocity_dims)
         return mean, cov
 
-    def predict_mean(self, mean: np.ndarray) -> np.ndarray:
-        """The states one step ahead without their covariance: a cheap look-ahead that leaves
-        the tracks as they are (:meth:`predict` gives the same mean)."""
-        mean = self._limit_velocity(mean).copy()
-        k = self._velocity_dims
-        mean[:, :k] += mean[:, self.ndim_state - k :]
-        return mean
-
     def _limit_velocity(self, mean: np.ndarray) -> np.ndarray:
         """Hook for filters that must clamp a velocity before predicting."""
         return mean
