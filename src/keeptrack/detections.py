@@ -440,8 +440,13 @@ def _from_xywhr_array(
     """``(N, 5|6|7)`` ``[cx, cy, w, h, angle, score, class]`` (Ultralytics ``obb.data``)."""
     n, columns = array.shape
     xywhr = array[:, :5].copy()
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN and inf rows are reported below
         negative = (xywhr[:, 2:4] <= 0).any(axis=1)
+        # Wrap only what is outside: in-range angles stay exact.
+        outside = ~((xywhr[:, 4] > -np.pi) & (xywhr[:, 4] <= np.pi))
+        if outside.any():
+            xywhr[outside, 4] = geometry.normalize_angle(xywhr[outside, 4])
+        xyxy = geometry.xywhr_to_xyxy(xywhr)
     extra = []
     if negative.any():
         extra.append(
@@ -453,11 +458,6 @@ def _from_xywhr_array(
                 ),
             )
         )
-    with np.errstate(invalid="ignore"):  # wrap only what is outside: in-range angles stay exact
-        outside = ~((xywhr[:, 4] > -np.pi) & (xywhr[:, 4] <= np.pi))
-    xywhr[outside, 4] = geometry.normalize_angle(xywhr[outside, 4])
-    with np.errstate(invalid="ignore", over="ignore"):
-        xyxy = geometry.xywhr_to_xyxy(xywhr)
     confidence = array[:, 5] if columns >= 6 else np.ones(n)
     class_id = array[:, 6] if columns == 7 else np.zeros(n)
     return _finish(xyxy, confidence, class_id, name, on_invalid, warned, xywhr, None, extra)

@@ -206,9 +206,13 @@ def corners_to_xywhr(corners: np.ndarray) -> np.ndarray:
 
 
 def xywhr_to_xyxy(boxes: np.ndarray) -> np.ndarray:
-    """The axis-aligned box enclosing each oriented box (what ``supervision`` stores as xyxy)."""
-    corners = xywhr_to_corners(boxes)
-    return np.concatenate([corners.min(axis=1), corners.max(axis=1)], axis=1)
+    """The axis-aligned box enclosing each oriented box (what ``supervision`` stores as xyxy).
+
+    Compiled (the corners and hulls the rotated IoU uses): every oriented frame needs them.
+    """
+    from keeptrack.stages.boxes import oriented_hulls  # imported on first use: it loads Numba
+
+    return oriented_hulls(np.ascontiguousarray(np.asarray(boxes, dtype=np.float64).reshape(-1, 5)))
 
 
 def align_xywhr(boxes: np.ndarray, reference_angle: np.ndarray) -> np.ndarray:

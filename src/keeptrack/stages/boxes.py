@@ -277,6 +277,12 @@ def _all_corners(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
+def oriented_hulls(boxes: np.ndarray) -> np.ndarray:
+    """Axis-aligned hulls ``(n, 4)`` of oriented boxes ``[cx, cy, w, h, angle]``."""
+    return _all_corners(boxes)[1]
+
+
+@njit(cache=True)
 def rotated_iou(a: np.ndarray, b: np.ndarray) -> float:
     """Exact IoU of two oriented boxes ``[cx, cy, w, h, angle]`` (convex polygon clipping)."""
     corners_a = np.empty((4, 2))
