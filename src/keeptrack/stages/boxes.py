@@ -34,9 +34,7 @@ def detection_matrix(xyxy, confidence, class_id, xywhr) -> np.ndarray:
     out = np.empty((len(xyxy), 7))
     for k in range(len(xyxy)):
         if len(xywhr):
-            half_w, half_h = xywhr[k, 2] / 2, xywhr[k, 3] / 2
-            out[k, X1], out[k, Y1] = xywhr[k, 0] - half_w, xywhr[k, 1] - half_h
-            out[k, X2], out[k, Y2] = xywhr[k, 0] + half_w, xywhr[k, 1] + half_h
+            _centred_xyxy(xywhr[k], out[k])
             out[k, ANGLE] = xywhr[k, 4]
         else:
             out[k, X1], out[k, Y1], out[k, X2], out[k, Y2] = (

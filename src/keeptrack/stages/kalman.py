@@ -52,6 +52,20 @@ def _scaled(boxes, rows, model, position, velocity, floor):
 
 
 @njit(cache=True)
+def _velocity_dims(model):
+    """How many leading state components carry a velocity: XYSR's ratio has none."""
+    return 3 if model == XYSR else 4
+
+
+@njit(cache=True)
+def _stop_shrinking(mean, r):
+    """XYSR: zero state ``r``'s area velocity when it would turn the area negative (SORT's
+    reference)."""
+    if mean[r, 6] + mean[r, 2] <= 0:
+        mean[r, 6] = 0.0
+
+
+@njit(cache=True)
 def predict_tracks(mean, cov, angle, angle_cov, rows, model, noise, oriented):
     """Predict tracks ``rows`` one frame ahead, in place (box filter, and angle if oriented).
 
@@ -59,12 +73,11 @@ def predict_tracks(mean, cov, angle, angle_cov, rows, model, noise, oriented):
     """
     if model == XYSR:
         for r in rows:
-            if mean[r, 6] + mean[r, 2] <= 0:
-                mean[r, 6] = 0.0
-        predict_inplace(mean, cov, rows, repeat(noise[: mean.shape[1]], len(rows)), 3)
+            _stop_shrinking(mean, r)
+        std = repeat(noise[: mean.shape[1]], len(rows))
     else:
         std = _scaled(mean, rows, model, noise[0], noise[1], 1e-2)
-        predict_inplace(mean, cov, rows, std, 4)
+    predict_inplace(mean, cov, rows, std, _velocity_dims(model))
     if oriented:
         predict_inplace(angle, angle_cov, rows, repeat(_ANGLE_PROCESS, len(rows)), 1)
 
@@ -73,13 +86,12 @@ def predict_tracks(mean, cov, angle, angle_cov, rows, model, noise, oriented):
 def predicted_xyxy(mean, rows, model):
     """Boxes ``(k, 4)`` of tracks ``rows`` one frame ahead, in their own frame, leaving the
     tracks as they are: the mean :func:`predict_tracks` would give, without the covariance."""
-    d = mean.shape[1]
-    velocity_dims = 3 if model == XYSR else 4
+    d, velocity_dims = mean.shape[1], _velocity_dims(model)
     ahead = np.empty((len(rows), d))
     for k in range(len(rows)):
         ahead[k] = mean[rows[k]]
-        if model == XYSR and ahead[k, 6] + ahead[k, 2] <= 0:
-            ahead[k, 6] = 0.0
+        if model == XYSR:
+            _stop_shrinking(ahead, k)
         for j in range(velocity_dims):
             ahead[k, j] += ahead[k, d - velocity_dims + j]
     return state_xyxy(ahead, len(rows), model)
