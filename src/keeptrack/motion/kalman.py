@@ -56,6 +56,19 @@ def predict_inplace(
 
 
 @njit(cache=True)
+def _coordinates_apart(cov: np.ndarray, n: int, coordinate: np.ndarray) -> bool:
+    """Whether track ``n``'s covariance links each measured coordinate only with itself and
+    its own velocity (the state components of one ``coordinate``), as every filter here keeps
+    it until a rotating camera warp mixes x and y."""
+    d = cov.shape[1]
+    for a in range(d):
+        for b in range(d):
+            if coordinate[a] != coordinate[b] and cov[n, a, b] != 0.0:
+                return False
+    return True
+
+
+@njit(cache=True)
 def update_inplace(
     mean: np.ndarray, cov: np.ndarray, rows: np.ndarray, measurement: np.ndarray, std: np.ndarray
 ) -> None:
@@ -63,9 +76,11 @@ def update_inplace(
 
     In place; ``measurement`` and ``std`` (measurement noise) have one row per entry of ``rows``.
 
-    While a track's position covariance is diagonal -- the filters here keep coordinates
-    independent unless a rotating camera warp mixed x and y -- the innovation covariance ``S``
-    is diagonal and ``S^-1`` is elementwise; otherwise ``S`` is inverted. ``K S K^T = K H P``
+    While a track's coordinates are apart (:func:`_coordinates_apart`), the innovation
+    covariance ``S`` is diagonal and each row of the gain has one non-zero entry, so the
+    correction touches only the entries that can change: a few dozen products instead of the
+    ``D x D x M`` of the full update, with bit-identical results (the full sums add exact
+    zeros to the one product that counts). Otherwise ``S`` is inverted. ``K S K^T = K H P``
     saves a product.
     """
     d = mean.shape[1]
@@ -74,8 +89,25 @@ def update_inplace(
     s = np.empty((m, m))
     innovation = np.empty(m)
     measured_rows = np.empty((m, d))
+    coordinate = np.arange(d) % m  # component a + j * m is coordinate a or its velocity
     for k in range(len(rows)):
         n = rows[k]
+        for a in range(m):
+            innovation[a] = measurement[k, a] - mean[n, a]
+            for c in range(d):
+                measured_rows[a, c] = cov[n, a, c]
+        if _coordinates_apart(cov, n, coordinate):
+            for a in range(m):
+                s[a, a] = 1.0 / (cov[n, a, a] + std[k, a] * std[k, a])
+            for r in range(d):
+                a = coordinate[r]
+                g = cov[n, r, a] * s[a, a]
+                mean[n, r] += 0.0 + g * innovation[a]  # 0.0 +: the full sum's sign of zero
+                c = a
+                while c < d:  # this coordinate's components only
+                    cov[n, r, c] -= 0.0 + g * measured_rows[a, c]
+                    c += m
+            continue
         diagonal = True
         for a in range(m):
             for b in range(m):
@@ -96,9 +128,6 @@ def update_inplace(
                     for b in range(m):
                         total += cov[n, r, b] * s_inverse[b, a]
                     gain[r, a] = total
-        for a in range(m):
-            innovation[a] = measurement[k, a] - mean[n, a]
-            measured_rows[a] = cov[n, a]
         for r in range(d):
             correction = 0.0
             for a in range(m):
