@@ -173,7 +173,9 @@ def _areas(xyxy: np.ndarray) -> np.ndarray:
 def _axis_iou(a: np.ndarray, b: np.ndarray, area_a: float, area_b: float) -> float:
     iw = min(a[2], b[2]) - max(a[0], b[0])
     ih = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(iw, 0.0) * max(ih, 0.0)
+    if iw <= 0.0 or ih <= 0.0:  # most pairs of a frame are apart: no division for them
+        return 0.0
+    inter = iw * ih
     return inter / max(area_a + area_b - inter, _EPS)
 
 
@@ -327,8 +329,9 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if a.shape[1] == 4:
         area_a, area_b = _areas(a), _areas(b)
         for r in range(len(a)):
+            box = a[r]
             for c in range(len(b)):
-                out[r, c] = _axis_iou(a[r], b[c], area_a[r], area_b[c])
+                out[r, c] = _axis_iou(box, b[c], area_a[r], area_b[c])
         return out
     corners_a, hulls_a = _all_corners(a)
     hulls_b = _all_corners(b)[1]
