@@ -22,13 +22,34 @@ def min_cost_matching(cost: np.ndarray) -> np.ndarray:
         there are more rows than columns (the solver runs on the transpose then).
     """
     rows, cols = cost.shape
+    scratch = solver_scratch(max(rows, cols))
     if rows <= cols:
-        return _match_every_row(cost)
-    row_of_col = _match_every_row(cost.T.copy())
+        return _match_every_row(cost, scratch).copy()
+    row_of_col = _match_every_row(cost.T.copy(), scratch)
     col_of_row = np.full(rows, -1, np.int64)
     for j in range(cols):
         col_of_row[row_of_col[j]] = j
     return col_of_row
+
+
+@njit(cache=True)
+def solver_scratch(size: int):
+    """Working arrays of :func:`_match_every_row` for problems of up to ``size`` rows and
+    columns: ``(u, v, col_of_row, row_of_col, shortest, path, remaining, row_seen, col_seen,
+    net_cost)``. :func:`assign` allocates them once for all its groups: a frame's groups are
+    small, and allocating for each cost more than solving it."""
+    return (
+        np.empty(size),
+        np.empty(size),
+        np.empty(size, np.int64),
+        np.empty(size, np.int64),
+        np.empty(size),
+        np.empty(size, np.int64),
+        np.empty(size, np.int64),
+        np.empty(size, np.bool_),
+        np.empty(size, np.bool_),
+        np.empty(size * size),
+    )
 
 
 @njit(cache=True)
@@ -47,7 +68,7 @@ def _augment(path, sink, start, col_of_row, row_of_col) -> None:
 
 
 @njit(cache=True)
-def _match_every_row(cost: np.ndarray) -> np.ndarray:
+def _match_every_row(cost: np.ndarray, scratch: tuple) -> np.ndarray:
     """Exact minimum-cost matching of every row of a finite ``(R, C)`` matrix, ``R <= C``.
 
     Shortest augmenting paths with dual variables (Jonker & Volgenant 1987; the rectangular
@@ -56,18 +77,21 @@ def _match_every_row(cost: np.ndarray) -> np.ndarray:
     found.
 
     Returns:
-        ``col_of_row``: the column assigned to each row.
+        ``col_of_row``: the column assigned to each row, a view of ``scratch``.
     """
     n_rows, n_cols = cost.shape
-    u = np.zeros(n_rows)
-    v = np.zeros(n_cols)
-    col_of_row = np.full(n_rows, -1, np.int64)
-    row_of_col = np.full(n_cols, -1, np.int64)
-    shortest = np.empty(n_cols)
-    path = np.empty(n_cols, np.int64)
-    remaining = np.empty(n_cols, np.int64)
-    row_seen = np.empty(n_rows, np.bool_)
-    col_seen = np.empty(n_cols, np.bool_)
+    u, v, col_of_row, row_of_col = (
+        scratch[0][:n_rows],
+        scratch[1][:n_cols],
+        scratch[2][:n_rows],
+        scratch[3][:n_cols],
+    )
+    shortest, path, remaining = scratch[4][:n_cols], scratch[5][:n_cols], scratch[6][:n_cols]
+    row_seen, col_seen = scratch[7][:n_rows], scratch[8][:n_cols]
+    u[:] = 0.0
+    v[:] = 0.0
+    col_of_row[:] = -1
+    row_of_col[:] = -1
     for start in range(n_rows):
         shortest[:] = np.inf
         row_seen[:] = False
@@ -155,12 +179,24 @@ def assign(cost: np.ndarray, threshold: float) -> np.ndarray:
     # worth anything, so each group is solved alone. In a crowd of thousands that turns one
     # huge solve into many tiny ones.
     first, members = _linked_groups(cost, threshold, row_count, col_count)
+    scratch = solver_scratch(_largest_dense(first, members, rows))
     for group in range(len(first) - 1):
         nodes = members[first[group] : first[group + 1]]
-        rows_in = nodes[nodes < rows]
-        cols_in = nodes[nodes >= rows] - rows
-        _solve_group(cost, threshold, rows_in, cols_in, col_of_row)
+        split = np.searchsorted(nodes, rows)  # members ascend: the rows come first
+        _solve_group(cost, threshold, nodes[:split], nodes[split:] - rows, col_of_row, scratch)
     return col_of_row
+
+
+@njit(cache=True)
+def _largest_dense(first: np.ndarray, members: np.ndarray, rows: int) -> int:
+    """The most rows or columns of any group :func:`_solve_group` solves densely."""
+    largest = 0
+    for group in range(len(first) - 1):
+        nodes = members[first[group] : first[group + 1]]
+        split = np.searchsorted(nodes, rows)
+        if split * (len(nodes) - split) <= SPARSE_SOLVE_ABOVE:
+            largest = max(largest, split, len(nodes) - split)
+    return largest
 
 
 #: Groups with more candidate pairs than this (a connected crowd of hundreds) are solved on
@@ -198,21 +234,30 @@ def _linked_groups(
                 a, b = _root(parent, i), _root(parent, rows + j)
                 if a != b:
                     parent[max(a, b)] = min(a, b)  # the root is the group's smallest node
-    live = np.concatenate((np.flatnonzero(row_count), rows + np.flatnonzero(col_count)))
-    roots = np.empty(len(live), np.int64)
-    for k in range(len(live)):
+    live = np.empty(rows + cols, np.int64)  # rows and columns with a partner, ascending
+    n_live = 0
+    for node in range(rows + cols):
+        if (row_count[node] if node < rows else col_count[node - rows]) > 0:
+            live[n_live] = node
+            n_live += 1
+    # Counting sort of the live nodes by root: stable, so members stay ascending.
+    group_start = np.zeros(rows + cols + 1, np.int64)
+    roots = np.empty(n_live, np.int64)
+    for k in range(n_live):
         roots[k] = _root(parent, live[k])
-    order = np.argsort(roots, kind="mergesort")  # stable: members stay ascending
-    members = live[order]
-    sorted_roots = roots[order]
-    starts = np.empty(len(members) + 1, np.int64)
-    count = 1
-    starts[0] = 0
-    for k in range(1, len(members)):
-        if sorted_roots[k] != sorted_roots[k - 1]:
-            starts[count] = k
+        group_start[roots[k] + 1] += 1
+    starts = np.empty(n_live + 1, np.int64)
+    count = 0
+    for node in range(rows + cols):
+        if group_start[node + 1] > 0:
+            starts[count] = group_start[node]
             count += 1
-    starts[count] = len(members)
+        group_start[node + 1] += group_start[node]
+    starts[count] = n_live
+    members = np.empty(n_live, np.int64)
+    for k in range(n_live):
+        members[group_start[roots[k]]] = live[k]
+        group_start[roots[k]] += 1
     return starts[: count + 1], members
 
 
@@ -223,24 +268,32 @@ def _solve_group(
     group_rows: np.ndarray,
     group_cols: np.ndarray,
     col_of_row: np.ndarray,
+    scratch: tuple,
 ) -> None:
     """Optimal matching of one linked group (see :func:`assign`), written into ``col_of_row``."""
-    if len(group_rows) == 1 and len(group_cols) == 1:  # one acceptable pair: take it
+    n_rows, n_cols = len(group_rows), len(group_cols)
+    if n_rows == 1 and n_cols == 1:  # one acceptable pair: take it
         col_of_row[group_rows[0]] = group_cols[0]
         return
-    if len(group_rows) * len(group_cols) > SPARSE_SOLVE_ABOVE:
+    if n_rows * n_cols > SPARSE_SOLVE_ABOVE:
         _solve_group_sparse(cost, threshold, group_rows, group_cols, col_of_row)
         return
-    net_cost = np.zeros((len(group_rows), len(group_cols)))
-    for a in range(len(group_rows)):
-        for b in range(len(group_cols)):
+    # Net costs, laid out with the shorter side as rows: the solver matches every row.
+    transposed = n_rows > n_cols
+    shape = (n_cols, n_rows) if transposed else (n_rows, n_cols)
+    net_cost = scratch[9][: n_rows * n_cols].reshape(shape)
+    for a in range(n_rows):
+        for b in range(n_cols):
             value = cost[group_rows[a], group_cols[b]]
-            if value <= threshold:
-                net_cost[a, b] = value - threshold
-    solution = min_cost_matching(net_cost)
-    for a in range(len(group_rows)):
-        b = solution[a]
-        if b >= 0 and cost[group_rows[a], group_cols[b]] <= threshold:
+            net = value - threshold if value <= threshold else 0.0
+            if transposed:
+                net_cost[b, a] = net
+            else:
+                net_cost[a, b] = net
+    solution = _match_every_row(net_cost, scratch)
+    for k in range(len(solution)):
+        a, b = (solution[k], k) if transposed else (k, solution[k])
+        if cost[group_rows[a], group_cols[b]] <= threshold:
             col_of_row[group_rows[a]] = group_cols[b]
 
 
