@@ -156,7 +156,7 @@ class DetectionArrays:
             ids[det_index] = track_id
             det_index, track_id = np.arange(len(self), dtype=np.int64), ids
         if self.source is not None:
-            order = np.argsort(det_index, kind="stable")
+            order = np.argsort(det_index)  # each row belongs to one track: no ties
             rows = np.asarray(det_index, dtype=np.intp)[order]
             return _take_rows(self.source, rows, np.asarray(track_id, dtype=np.int64)[order])
         boxes = self.xyxy if self.xywhr is None else self.xywhr
@@ -176,19 +176,31 @@ def _take_rows(source: Any, rows: np.ndarray, tracker_id: np.ndarray) -> Any:
     ``Detections`` are valid, so each field (every array, every ``data`` entry) is sliced
     directly. ``metadata`` is shared, as ``__getitem__`` shares it.
     """
-    out = object.__new__(type(source))
-    for field in dataclasses.fields(source):
-        value = getattr(source, field.name)
+    kind = type(source)
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(field.name for field in dataclasses.fields(kind))
+    fields = {}
+    for name in names:
+        value = getattr(source, name)
         if isinstance(value, np.ndarray):
-            value = value[rows]
-        elif field.name == "data":
+            value = value.take(rows, axis=0)  # for 2-D boxes several times faster than [rows]
+        elif name == "data":
             value = {
-                key: item[rows] if isinstance(item, np.ndarray) else [item[r] for r in rows]
+                key: item.take(rows, axis=0)
+                if isinstance(item, np.ndarray)
+                else [item[r] for r in rows]
                 for key, item in value.items()
             }
-        setattr(out, field.name, value)
-    out.tracker_id = tracker_id
+        fields[name] = value
+    fields["tracker_id"] = tracker_id
+    out = object.__new__(kind)
+    out.__dict__.update(fields)
     return out
+
+
+#: Field names of each ``Detections`` class seen, looked up once rather than every frame.
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 @njit(cache=True)
@@ -364,6 +376,12 @@ def _finish(
 ) -> DetectionArrays:
     """Check the values of one frame and build the batch, dropping rows if asked."""
     n = len(xyxy)
+    if xywhr is None and not extra_problems:
+        ok, matrix, class_ids = _checked_fields(xyxy, confidence, class_id)
+        if ok:
+            return DetectionArrays(
+                matrix[:, :4], matrix[:, SCORE], class_ids, source=source, matrix=matrix
+            )
     keep = None
     if extra_problems or not _all_plausible(xyxy, confidence, class_id, SCORE_TOLERANCE):
         problems = (extra_problems or []) + _row_problems(xyxy, confidence, class_id, name)
@@ -508,19 +526,25 @@ def _from_array(
 
 @njit(cache=True)
 def _checked_matrix(array: np.ndarray) -> tuple[bool, np.ndarray, np.ndarray]:
-    """An ``(N, 4|5|6)`` array's ``(all rows plausible, detection matrix, int64 class ids)``
-    in one compiled call: :func:`_all_plausible` and the detection matrix, without the
-    Python between them (missing scores are 1, missing classes 0)."""
+    """:func:`_checked_fields` of an ``(N, 4|5|6)`` array (missing scores are 1, missing
+    classes 0), in the same compiled call."""
     n, columns = array.shape
     confidence = array[:, 4] if columns >= 5 else np.ones(n)
     class_id = array[:, 5] if columns == 6 else np.zeros(n)
-    if not _all_plausible(array[:, :4], confidence, class_id, SCORE_TOLERANCE):
+    return _checked_fields(array[:, :4], confidence, class_id)
+
+
+@njit(cache=True)
+def _checked_fields(
+    xyxy: np.ndarray, confidence: np.ndarray, class_id: np.ndarray
+) -> tuple[bool, np.ndarray, np.ndarray]:
+    """``(all rows plausible, detection matrix, int64 class ids)`` of axis-aligned fields in
+    one compiled call: :func:`_all_plausible` and the detection matrix, without the Python
+    between them. Most frames are valid; the others take :func:`_finish`'s full check."""
+    if not _all_plausible(xyxy, confidence, class_id, SCORE_TOLERANCE):
         return False, np.empty((0, 7)), np.empty(0, np.int64)
-    return (
-        True,
-        detection_matrix(array[:, :4], confidence, class_id, _NO_XYWHR),
-        class_id.astype(np.int64),
-    )
+    matrix = detection_matrix(xyxy, confidence, class_id, _NO_XYWHR)
+    return True, matrix, class_id.astype(np.int64)
 
 
 def from_detection_matrix(matrix: np.ndarray, name: str = "detections") -> DetectionArrays:
