@@ -236,8 +236,15 @@ def _overlap(a, b, corners_a, cos_b: float, sin_b: float, buffer) -> float:
     if low_x >= -half_w and high_x <= half_w and low_y >= -half_h and high_y <= half_h:
         return a[2] * a[3]  # a lies inside b
     count, src = 4, 0
-    for axis, bound, sign in ((0, -half_w, 1.0), (0, half_w, -1.0), (1, -half_h, 1.0),
-                              (1, half_h, -1.0)):  # fmt: skip
+    # Only the sides that cut a's extent clip it: a pass against any other keeps every vertex
+    # in order, and clipping does not widen the extent (beyond the rounding of a vertex it
+    # interpolates), so skipping those passes gives the same polygon.
+    for axis, bound, sign, cuts in ((0, -half_w, 1.0, low_x < -half_w),
+                                    (0, half_w, -1.0, high_x > half_w),
+                                    (1, -half_h, 1.0, low_y < -half_h),
+                                    (1, half_h, -1.0, high_y > half_h)):  # fmt: skip
+        if not cuts:
+            continue
         count = _clip_side(buffer, src, count, axis, bound, sign)
         src = 1 - src
         if count == 0:
