@@ -21,12 +21,14 @@ def pair_costs(iou, rows, cols, det, dets, fuse, class_aware, track_class):
     ``class_aware`` cross-class pairs cost ``inf``.
     """
     cost = np.empty((len(rows), len(cols)))
+    score, label = det[dets, SCORE], det[dets, CLASS]  # gathered once, not once per track
     for a in range(len(rows)):
+        r = rows[a]
         for b in range(len(cols)):
-            value = 1.0 - iou[rows[a], cols[b]]
+            value = 1.0 - iou[r, cols[b]]
             if fuse:
-                value = 1.0 - (1.0 - value) * det[dets[b], SCORE]
-            if class_aware and track_class[rows[a]] != det[dets[b], CLASS]:
+                value = 1.0 - (1.0 - value) * score[b]
+            if class_aware and track_class[r] != label[b]:
                 value = np.inf
             cost[a, b] = value
     return cost
