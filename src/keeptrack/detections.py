@@ -119,8 +119,7 @@ class DetectionArrays:
     def __post_init__(self) -> None:
         if self.matrix is None:
             xywhr = _NO_XYWHR if self.xywhr is None else self.xywhr
-            matrix = detection_matrix(self.xyxy, self.confidence, self.class_id, xywhr)
-            self.matrix = matrix
+            self.matrix = detection_matrix(self.xyxy, self.confidence, self.class_id, xywhr)
 
     def __len__(self) -> int:
         return len(self.xyxy)

@@ -22,7 +22,7 @@ def min_cost_matching(cost: np.ndarray) -> np.ndarray:
         there are more rows than columns (the solver runs on the transpose then).
     """
     rows, cols = cost.shape
-    scratch = solver_scratch(max(rows, cols))
+    scratch = solver_scratch(max(rows, cols), 0)  # the cost comes whole: no net costs to build
     if rows <= cols:
         return _match_every_row(cost, scratch).copy()
     row_of_col = _match_every_row(cost.T.copy(), scratch)
@@ -33,11 +33,12 @@ def min_cost_matching(cost: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def solver_scratch(size: int):
+def solver_scratch(size: int, net_size: int):
     """Working arrays of :func:`_match_every_row` for problems of up to ``size`` rows and
     columns: ``(u, v, col_of_row, row_of_col, shortest, path, remaining, row_seen, col_seen,
-    net_cost)``. :func:`assign` allocates them once for all its groups: a frame's groups are
-    small, and allocating for each cost more than solving it."""
+    net_cost)``, the last with room for ``net_size`` net costs (:func:`_solve_group`).
+    :func:`assign` allocates them once for all its groups: a frame's groups are small, and
+    allocating for each cost more than solving it."""
     return (
         np.empty(size),
         np.empty(size),
@@ -48,7 +49,7 @@ def solver_scratch(size: int):
         np.empty(size, np.int64),
         np.empty(size, np.bool_),
         np.empty(size, np.bool_),
-        np.empty(size * size),
+        np.empty(net_size),
     )
 
 
@@ -179,24 +180,27 @@ def assign(cost: np.ndarray, threshold: float) -> np.ndarray:
     # worth anything, so each group is solved alone. In a crowd of thousands that turns one
     # huge solve into many tiny ones.
     first, members = _linked_groups(cost, threshold, row_count, col_count)
-    scratch = solver_scratch(_largest_dense(first, members, rows))
+    # Members ascend, so each group's rows come first: ``split`` rows, then its columns.
+    split = np.empty(len(first) - 1, np.int64)
+    largest = 0  # the most rows or columns of a group solved on the dense matrix
     for group in range(len(first) - 1):
         nodes = members[first[group] : first[group + 1]]
-        split = np.searchsorted(nodes, rows)  # members ascend: the rows come first
-        _solve_group(cost, threshold, nodes[:split], nodes[split:] - rows, col_of_row, scratch)
+        split[group] = np.searchsorted(nodes, rows)
+        if _dense(split[group], len(nodes) - split[group]):
+            largest = max(largest, split[group], len(nodes) - split[group])
+    scratch = solver_scratch(largest, largest * largest)
+    for group in range(len(first) - 1):
+        nodes = members[first[group] : first[group + 1]]
+        group_rows, group_cols = nodes[: split[group]], nodes[split[group] :] - rows
+        _solve_group(cost, threshold, group_rows, group_cols, col_of_row, scratch)
     return col_of_row
 
 
 @njit(cache=True)
-def _largest_dense(first: np.ndarray, members: np.ndarray, rows: int) -> int:
-    """The most rows or columns of any group :func:`_solve_group` solves densely."""
-    largest = 0
-    for group in range(len(first) - 1):
-        nodes = members[first[group] : first[group + 1]]
-        split = np.searchsorted(nodes, rows)
-        if split * (len(nodes) - split) <= SPARSE_SOLVE_ABOVE:
-            largest = max(largest, split, len(nodes) - split)
-    return largest
+def _dense(n_rows: int, n_cols: int) -> bool:
+    """Whether a group is solved on its dense net-cost matrix (every group of ordinary
+    tracking data) rather than on its acceptable pairs only (:data:`SPARSE_SOLVE_ABOVE`)."""
+    return n_rows * n_cols <= SPARSE_SOLVE_ABOVE
 
 
 #: Groups with more candidate pairs than this (a connected crowd of hundreds) are solved on
@@ -275,7 +279,7 @@ def _solve_group(
     if n_rows == 1 and n_cols == 1:  # one acceptable pair: take it
         col_of_row[group_rows[0]] = group_cols[0]
         return
-    if n_rows * n_cols > SPARSE_SOLVE_ABOVE:
+    if not _dense(n_rows, n_cols):
         _solve_group_sparse(cost, threshold, group_rows, group_cols, col_of_row)
         return
     # Net costs, laid out with the shorter side as rows: the solver matches every row.

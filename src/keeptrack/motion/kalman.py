@@ -87,6 +87,7 @@ def update_inplace(
     m = measurement.shape[1]
     gain = np.empty((d, m))
     s = np.empty((m, m))
+    s_diagonal_inverse = np.empty(m)  # S^-1 while the coordinates are apart
     innovation = np.empty(m)
     measured_rows = np.empty((m, d))
     coordinate = np.arange(d) % m  # component a + j * m is coordinate a or its velocity
@@ -98,10 +99,10 @@ def update_inplace(
                 measured_rows[a, c] = cov[n, a, c]
         if _coordinates_apart(cov, n, coordinate):
             for a in range(m):
-                s[a, a] = 1.0 / (cov[n, a, a] + std[k, a] * std[k, a])
+                s_diagonal_inverse[a] = 1.0 / (cov[n, a, a] + std[k, a] * std[k, a])
             for r in range(d):
                 a = coordinate[r]
-                g = cov[n, r, a] * s[a, a]
+                g = cov[n, r, a] * s_diagonal_inverse[a]
                 mean[n, r] += 0.0 + g * innovation[a]  # 0.0 +: the full sum's sign of zero
                 c = a
                 while c < d:  # this coordinate's components only
