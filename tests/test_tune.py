@@ -18,7 +18,7 @@ from keeptrack.config import load_tracker_config
 from keeptrack.eval import COMBINED, evaluate_mot_sequences
 from keeptrack.sweep import load_sequence
 from keeptrack.trackers.registry import SEARCH_SPACES, create_tracker, search_space
-from keeptrack.tune import TuneSettings, beats_defaults, split_folds, tune
+from keeptrack.tune import TuneSettings, _tell, beats_defaults, split_folds, tune
 
 optuna = pytest.importorskip("optuna")
 
@@ -150,6 +150,22 @@ def test_a_gain_carried_by_some_folds_is_not_a_gain():
     assert not beats_defaults(0.52, 0.50, folds(-0.15, 0.05, -0.03, 0.16))  # mixed folds
     assert not beats_defaults(0.50, 0.50, folds(0.0, 0.0, 0.0))  # equal is no gain
     assert beats_defaults(0.52, 0.50, [])  # validation data: the pooled score decides
+
+
+def test_a_trial_another_process_finished_first_is_left_as_it_was(tmp_path):
+    # SQLite has no row locks, so two processes can both claim the waiting defaults trial; the
+    # second to finish must not fail the run (CI saw "Cannot tell a COMPLETE trial").
+    storage = f"sqlite:///{tmp_path / 'race.db'}"
+    first = optuna.create_study(study_name="race", storage=storage, direction="maximize")
+    first.enqueue_trial({"x": 1.0})
+    claimed = first.ask({"x": optuna.distributions.FloatDistribution(0.0, 2.0)})
+    second = optuna.load_study(study_name="race", storage=storage)
+    second.tell(optuna.trial.Trial(second, claimed._trial_id), 0.7)
+    _tell(first, claimed, value=0.9)
+    _tell(first, claimed, error="lost the race")
+    (trial,) = first.get_trials()
+    assert trial.state == optuna.trial.TrialState.COMPLETE
+    assert (trial.value, trial.user_attrs) == (0.7, {})
 
 
 def test_two_processes_share_one_study(data, tmp_path):

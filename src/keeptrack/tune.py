@@ -391,16 +391,35 @@ def tune(
         scored = _run_parts(runner, settings, parts)
         for entry, trial, outcome in zip(active, trials, scored, strict=True):
             if isinstance(outcome, str):
-                trial.set_user_attr("error", outcome)
-                entry.study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                _tell(entry.study, trial, error=outcome)
             else:
-                entry.study.tell(trial, _metric(settings, outcome))
+                _tell(entry.study, trial, value=_metric(settings, outcome))
         if on_trial is not None:
             done = _complete(final.study)
             best = max((t.value for t in done), default=None)
             on_trial(len(done), settings.n_trials, best)
 
     return _conclude(runner, settings, studies, final, defaults, protocol)
+
+
+def _tell(study: Any, trial: Any, value: float | None = None, error: str | None = None) -> None:
+    """Record a trial's score, or its failure, unless another process already finished it.
+
+    Two processes sharing a SQLite study can both claim the same waiting trial (the defaults):
+    SQLite has no row locks, so Optuna's claim is not atomic there. Both then run the same
+    parameters, and the one that finishes second has nothing new to say.
+    """
+    from optuna.exceptions import UpdateFinishedTrialError
+    from optuna.trial import TrialState
+
+    if error is None:
+        study.tell(trial, value, skip_if_finished=True)
+        return
+    try:
+        trial.set_user_attr("error", error)
+    except UpdateFinishedTrialError:
+        return
+    study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
 
 
 def _enqueue_defaults(study: Any, default_trial: dict[str, Any]) -> None:
