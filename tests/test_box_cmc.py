@@ -175,3 +175,51 @@ def test_auto_uses_pixels_when_frames_come_and_boxes_otherwise():
     # Frames again: the pixel estimator starts over instead of comparing with a stale image.
     np.testing.assert_array_equal(auto.estimate(moved, none), np.eye(2, 3))
     assert isinstance(BoTSORTTracker().cmc, FrameOrBoxMotion)
+
+
+def test_a_crowd_of_ambiguous_pairs_is_matched_exactly_one_to_one():
+    # The median is taken over a one-to-one matching of references to detections near the
+    # winning shift; the matching is solved group by group. Every group, against SciPy's exact
+    # solver on the whole matrix: the most pairs, and of those the cheapest.
+    from scipy.optimize import linear_sum_assignment
+
+    from keeptrack.motion.camera.boxes import _one_to_one
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n, m = rng.integers(1, 9, 2)
+        admissible = rng.random((n, m)) < rng.uniform(0.1, 0.6)
+        rows, cols = np.nonzero(admissible)
+        costs = rng.uniform(0.0, 0.15, len(rows))
+        kept_rows, kept_cols = _one_to_one(rows, cols, costs, n, m)
+        cost = np.full((n, m), 1e6)
+        cost[rows, cols] = costs
+        r, c = linear_sum_assignment(cost)
+        exact = {(i, j) for i, j in zip(r, c, strict=True) if admissible[i, j]}
+        assert set(zip(kept_rows, kept_cols, strict=True)) == exact
+
+
+@pytest.mark.parametrize("cmc", ["boxes", "auto", "replay"])
+def test_checked_estimate_is_the_estimate(cmc):
+    # Trackers call estimate_checked on boxes they have already checked; it must give the same
+    # warps and leave the estimator in the same state as estimate().
+    from keeptrack.motion.cmc import PrecomputedWarps
+
+    def build():
+        if cmc == "replay":
+            return PrecomputedWarps(np.stack([np.eye(2, 3) + 0.5 * k for k in range(4)]))
+        return make_cmc(cmc)
+
+    plain, checked = build(), build()
+    previous = crowd(seed=3)
+    for k, dx in enumerate((0.0, 12.0, -7.0, 30.0)):
+        boxes = shifted(previous, dx, 0.5 * dx, noise=0.5, seed=k)
+        boxes[::4, 4] = 0.3  # weak boxes, left out of the vote
+        predicted = previous[:, :4] if k % 2 else None
+        warp = plain.estimate(None, boxes, predicted=predicted)
+        again = checked.estimate_checked(
+            None, boxes[:, :4], boxes[:, 4], None if predicted is None else lambda p=predicted: p
+        )
+        np.testing.assert_array_equal(warp, again)
+        previous = boxes
+    assert repr(plain.state_dict()) == repr(checked.state_dict())

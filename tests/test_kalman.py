@@ -135,3 +135,15 @@ def test_sort_filter_never_predicts_negative_area():
     mean[0, 6] = -10.0  # shrinking faster than the area allows
     predicted, _ = kf.predict(mean, cov)
     assert predicted[0, 2] >= 0
+
+
+@pytest.mark.parametrize(
+    "warp", [[[1, 0, 5.0], [0, 1, -3.0]], [[0.99, -0.05, 4.0], [0.05, 0.99, 1.0]]]
+)
+def test_affine_in_place_is_the_copying_affine(warp):
+    kf = KalmanXYAH()
+    mean, cov = kf.initiate(np.array([[100.0, 200.0, 0.4, 80.0], [300.0, 50.0, 0.5, 60.0]]))
+    moved, moved_cov = kf.apply_affine(mean, cov, np.array(warp))
+    kf.apply_affine_inplace(mean, cov, np.array(warp))
+    np.testing.assert_array_equal(mean, moved)
+    np.testing.assert_array_equal(cov, moved_cov)

@@ -296,21 +296,29 @@ class _ConstantVelocityKalman:
 
         The centre is mapped by the full affine transform, the centre velocity by its linear
         part, and sizes are scaled by the warp's isotropic scale ``sqrt(|det A|)``.
+
+        Returns:
+            New ``(mean, cov)``; the arguments are left as they are.
         """
+        mean, cov = mean.copy(), cov.copy()
+        self.apply_affine_inplace(mean, cov, np.asarray(warp, dtype=np.float64))
+        return mean, cov
+
+    def apply_affine_inplace(self, mean: np.ndarray, cov: np.ndarray, warp: np.ndarray) -> None:
+        """:meth:`apply_affine` writing into ``mean`` and ``cov`` (a tracker's own columns, on
+        every frame with camera motion: copying them cost more than moving them)."""
         if len(mean) == 0:
-            return mean, cov
-        warp = np.asarray(warp, dtype=np.float64)
+            return
         (a, b), (c, d) = warp[0, :2].tolist(), warp[1, :2].tolist()
         if a == d == 1.0 and b == c == 0.0:
             # A pure translation (what box-based estimates give every frame) moves the centres
             # and leaves velocities, sizes and the covariance as they are.
-            new_mean = mean.copy()
-            new_mean[:, :2] += warp[:, 2]
-            return new_mean, cov
+            mean[:, :2] += warp[:, 2]
+            return
         jac = self._affine_jacobian(warp)
-        new_mean = mean @ jac.T
-        new_mean[:, :2] += warp[:, 2]
-        return new_mean, jac @ cov @ jac.T
+        mean[:] = mean @ jac.T
+        mean[:, :2] += warp[:, 2]
+        cov[:] = jac @ cov @ jac.T
 
     def _affine_jacobian(self, warp: np.ndarray) -> np.ndarray:
         lin = warp[:, :2]

@@ -11,7 +11,7 @@ import numpy as np
 from numba import literal_unroll, njit
 
 from keeptrack.stages.boxes import CLASS, SCORE, aligned, iou_matrix, measurements
-from keeptrack.stages.kalman import _ANGLE_INITIAL, initial_noise
+from keeptrack.stages.kalman import _ANGLE_INITIAL, initial_noise, predicted_xyxy
 from keeptrack.trackers.tracks import LOST, TENTATIVE, TRACKED
 
 #: Columns every track has, in the order a step unpacks them.
@@ -128,6 +128,15 @@ def duplicates(state, boxes, duration) -> np.ndarray:
 def reported(state, last_frame, n, frame_id) -> np.ndarray:
     """Rows of tracked tracks matched in this frame: what the tracker reports."""
     return np.flatnonzero((state[:n] == TRACKED) & (last_frame[:n] == frame_id))
+
+
+@njit(cache=True)
+def reported_predictions(mean, state, last_frame, n, frame_id, model):
+    """``(rows, xyxy)``: the tracks :func:`reported` in frame ``frame_id`` and their boxes one
+    frame ahead (:func:`~keeptrack.stages.kalman.predicted_xyxy`), in one call, as frame-free
+    camera motion asks for them on every frame."""
+    rows = reported(state, last_frame, n, frame_id)
+    return rows, predicted_xyxy(mean, rows, model)
 
 
 @njit(cache=True)

@@ -40,8 +40,7 @@ from keeptrack.detections import (
 )
 from keeptrack.motion.cmc import CameraMotion, load_motion_state, make_cmc, motion_state
 from keeptrack.motion.kalman import _ConstantVelocityKalman
-from keeptrack.stages.kalman import predicted_xyxy
-from keeptrack.stages.lifecycle import SHARED_COLUMNS, reported
+from keeptrack.stages.lifecycle import SHARED_COLUMNS, reported_predictions
 from keeptrack.trackers.box_kinds import AXIS_ALIGNED, ORIENTED, BoxKind, box_kind_of
 from keeptrack.trackers.tracks import TrackState, TrackTable, TrackView
 from keeptrack.validation import check_range
@@ -345,11 +344,12 @@ class BaseTracker(ABC):
         warp = np.asarray(warp, dtype=np.float64)
         if warp.shape != (2, 3) or not np.isfinite(warp).all():
             raise ValueError(f"warp must be a finite 2x3 affine matrix; got shape {warp.shape}")
+        self._move_tracks(warp)
+
+    def _move_tracks(self, warp: np.ndarray) -> None:
+        """:meth:`apply_camera_motion` for a warp known to be a finite float64 ``(2, 3)``."""
         t = self._table
-        cov = t["cov"]
-        t["mean"], moved_cov = self.kalman.apply_affine(t["mean"], cov, warp)
-        if moved_cov is not cov:  # a translation leaves the covariance as it is
-            t["cov"] = moved_cov
+        self.kalman.apply_affine_inplace(t["mean"], t["cov"], warp)
         if self._kind is not None and self._kind.oriented:
             t["angle"][:, 0] += np.arctan2(warp[1, 0], warp[0, 0])
         self._warp_extra(warp)
@@ -487,9 +487,14 @@ class BaseTracker(ABC):
                 # Box-based estimators (BoxMotion) run without pixels: they get the scores, to
                 # drop weak boxes, and the predictions of the tracks matched last frame, so
                 # they measure only the common motion those tracks' velocities did not foresee.
-                boxes = np.column_stack([batch.xyxy, batch.confidence])
-                warp = self.cmc.estimate(frame, boxes, predicted=self._recent_predictions())
-                self.apply_camera_motion(warp)
+                checked = getattr(self.cmc, "estimate_checked", None)
+                if checked is not None:
+                    xyxy, confidence = batch.xyxy, batch.confidence
+                    self._move_tracks(checked(frame, xyxy, confidence, self._recent_predictions))
+                else:
+                    boxes = np.column_stack([batch.xyxy, batch.confidence])
+                    warp = self.cmc.estimate(frame, boxes, predicted=self._recent_predictions())
+                    self.apply_camera_motion(warp)
             elif frame is not None:
                 self.apply_camera_motion(self.cmc.estimate(frame, batch.xyxy))
         return self._step(batch, frame)
@@ -502,10 +507,14 @@ class BaseTracker(ABC):
         """
         t = self._table
         storage = t.storage
-        rows = reported(storage["state"], storage["last_frame"], len(t), self.frame_id - 1)
-        if len(rows) == 0:
-            return np.empty((0, 4))
-        xyxy = predicted_xyxy(storage["mean"], rows, self.kalman.model)
+        rows, xyxy = reported_predictions(
+            storage["mean"],
+            storage["state"],
+            storage["last_frame"],
+            len(t),
+            self.frame_id - 1,
+            self.kalman.model,
+        )
         # Oriented tracks: the hull of the rotated box, as detections' ``xyxy`` holds.
         return (self._kind or AXIS_ALIGNED).hulls(xyxy, storage["angle"][rows])
 

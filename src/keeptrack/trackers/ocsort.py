@@ -209,7 +209,7 @@ class OCSORTTracker(BaseTracker):
         t["obs"] = _warp_xywhr(t["obs"], warp)
         shape = t["history"].shape
         t["history"] = _warp_points(t["history"].reshape(-1, 2), warp).reshape(shape)
-        t["obs_mean"], t["obs_cov"] = self.kalman.apply_affine(t["obs_mean"], t["obs_cov"], warp)
+        self.kalman.apply_affine_inplace(t["obs_mean"], t["obs_cov"], warp)
 
 
 def _warp_points(points: np.ndarray, warp: np.ndarray) -> np.ndarray:

@@ -42,6 +42,13 @@ class CameraMotion(Protocol):
     A user's own estimator needs only ``estimate(frame, boxes)`` and ``reset()``
     (:func:`make_cmc` accepts it): without ``needs_frame`` it is treated as pixel-based, and
     without ``state_dict`` it is reset instead of restored when a tracker resumes.
+
+    The frame-free estimators here also offer ``estimate_checked(frame, xyxy, confidence,
+    predictions)``, which a tracker calls instead of ``estimate`` on every frame: the boxes
+    come already checked, as float64 ``(N, 4)`` and ``(N,)`` scores, and the predictions as a
+    callable, so that a replay such as :class:`PrecomputedWarps` never pays for them. Its warp
+    is trusted as is. Frame-free estimation runs every frame, and checking arguments the
+    tracker has checked already cost as much as the estimate itself.
     """
 
     #: ``False`` when the estimator runs without pixels (then it is called on every frame).

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numba import njit
 
 from keeptrack.association.assignment import min_cost_matching
-from keeptrack.motion.camera.base import IDENTITY, box_array
+from keeptrack.motion.camera.base import box_array
 from keeptrack.validation import check_range
 
 
@@ -133,102 +134,153 @@ class BoxMotion:
         Raises:
             ValueError: On boxes or predictions that are not finite ``(N, 4|5)`` arrays.
         """
-        del frame
         current = box_array(boxes, "boxes", (4, 5))
-        if current.shape[1] == 5:
-            current = current[current[:, 4] >= self.min_score, :4]
-        if predicted is None:
-            reference, self._previous = self._previous, current
-        else:
-            reference = box_array(predicted, "predicted", (4,))
-            self._previous = current
-        if reference is None:
-            return IDENTITY.copy()
-        shift = self._fit(reference, current)
-        if shift is None:
-            return IDENTITY.copy()
-        warp = IDENTITY.copy()
-        warp[:, 2] = shift
-        return warp
+        reference = None if predicted is None else box_array(predicted, "predicted", (4,))
+        return self.estimate_checked(frame, *_split_scores(current), _given(reference))
 
-    def _fit(self, reference: np.ndarray, current: np.ndarray) -> np.ndarray | None:
-        """Median displacement of the pairs agreeing with the best-voted shift, or ``None``."""
-        needed = max(self.min_pairs, self.min_fraction * min(len(reference), len(current)))
-        found, shift = _voted_shift(
-            np.ascontiguousarray(reference, dtype=np.float64),
-            np.ascontiguousarray(current, dtype=np.float64),
-            float(needed),
+    def estimate_checked(
+        self,
+        frame: np.ndarray | None,
+        xyxy: np.ndarray,
+        confidence: np.ndarray,
+        predictions: Callable[[], np.ndarray] | None,
+    ) -> np.ndarray:
+        """:meth:`estimate` on inputs a tracker has already checked (see :class:`CameraMotion`).
+
+        Args:
+            frame: Ignored.
+            xyxy: Finite float64 ``(N, 4)`` detections.
+            confidence: Their ``(N,)`` scores.
+            predictions: Returns the ``(M, 4)`` predictions of :meth:`estimate`; ``None``
+                compares with the previous frame's detections instead.
+        """
+        del frame
+        reference = self._previous if predictions is None else predictions()
+        warp, self._previous = _estimate_warp(
+            _NO_BOXES if reference is None else np.ascontiguousarray(reference, dtype=np.float64),
+            xyxy,
+            confidence,
+            self.min_score,
+            self.min_pairs,
+            self.min_fraction,
             self.match_tolerance,
             self.max_shift,
             self.max_size_ratio,
         )
-        return shift if found else None
+        return warp
+
+
+_NO_BOXES = np.empty((0, 4))
+
+
+def _split_scores(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(N, 4|5)`` boxes as ``(xyxy, confidence)``; boxes without scores count as sure."""
+    if boxes.shape[1] == 5:
+        return boxes[:, :4], boxes[:, 4]
+    return boxes, np.ones(len(boxes))
+
+
+def _given(predicted: np.ndarray | None) -> Callable[[], np.ndarray] | None:
+    """``predicted`` as the callable :meth:`BoxMotion.estimate_checked` takes."""
+    return None if predicted is None else lambda: predicted
+
+
+@njit(cache=True)
+def _estimate_warp(
+    reference, xyxy, confidence, min_score, min_pairs, min_fraction, tolerance, reach, ratio
+):
+    """:meth:`BoxMotion.estimate_checked`, compiled (it runs every frame): ``(warp, current)``,
+    ``current`` being the detections scoring at least ``min_score`` (the next frame's reference
+    when it comes without predictions)."""
+    current = np.empty((len(xyxy), 4))
+    m = 0
+    for j in range(len(xyxy)):
+        if confidence[j] >= min_score:
+            current[m] = xyxy[j]
+            m += 1
+    current = current[:m]
+    warp = np.eye(2, 3)
+    needed = max(float(min_pairs), min_fraction * min(len(reference), m))
+    found, shift = _voted_shift(reference, current, needed, tolerance, reach, ratio)
+    if found:
+        warp[:, 2] = shift
+    return warp, current
 
 
 @njit(cache=True)
 def _voted_shift(reference, current, needed, match_tolerance, max_shift, max_size_ratio):
-    """:meth:`BoxMotion._fit`, compiled (it runs every frame): ``(found, shift)``."""
+    """The best-voted camera shift of ``current`` against ``reference``: ``(found, shift)``.
+
+    Detections are visited in order of their centres' x, so that each reference looks only at
+    those whose x lies within reach (a binary search) instead of at every detection.
+    """
     n, m = len(reference), len(current)
     shift = np.zeros(2)
     if min(n, m) < needed:
         return False, shift
-    h_ref = np.empty(n)
-    offsets = np.empty((n, m, 2))
-    reach = np.empty((n, m))
-    similar = np.zeros((n, m), np.bool_)
+    det_x = (current[:, 0] + current[:, 2]) / 2
+    det_y = (current[:, 1] + current[:, 3]) / 2
+    det_h = current[:, 3] - current[:, 1]
+    by_x = np.argsort(det_x)
+    sorted_x = det_x[by_x]
+    ref_x = (reference[:, 0] + reference[:, 2]) / 2
+    ref_y = (reference[:, 1] + reference[:, 3]) / 2
+    h_ref = np.maximum(reference[:, 3] - reference[:, 1], 1e-6)
     pair_i = np.empty(n * m, np.int64)
     pair_j = np.empty(n * m, np.int64)
-    pairs = 0
+    shift_x = np.empty(n * m)
+    shift_y = np.empty(n * m)
+    distance = np.empty(n * m)
+    limit2 = np.empty(n * m)
+    starts = np.empty(n + 1, np.int64)
+    pairs = groups = 0
     for i in range(n):
-        h_ref[i] = max(reference[i, 3] - reference[i, 1], 1e-6)
-        cx, cy = (reference[i, 0] + reference[i, 2]) / 2, (reference[i, 1] + reference[i, 3]) / 2
-        for j in range(m):
-            ratio = (current[j, 3] - current[j, 1]) / h_ref[i]
+        first = pairs
+        for j in _within(by_x, sorted_x, ref_x[i], _loose(max_shift * h_ref[i])):
+            ratio = det_h[j] / h_ref[i]
             if not (ratio <= max_size_ratio and ratio >= 1.0 / max_size_ratio):
                 continue
-            similar[i, j] = True
-            offsets[i, j, 0] = (current[j, 0] + current[j, 2]) / 2 - cx
-            offsets[i, j, 1] = (current[j, 1] + current[j, 3]) / 2 - cy
-            reach[i, j] = np.hypot(offsets[i, j, 0], offsets[i, j, 1]) / h_ref[i]
-            if reach[i, j] < max_shift:
-                pair_i[pairs], pair_j[pairs] = i, j
+            dx, dy = det_x[j] - ref_x[i], det_y[j] - ref_y[i]
+            if dx * dx + dy * dy > _loose(max_shift * h_ref[i]) ** 2:
+                continue  # surely out of reach: the exact test below would fail too
+            reach = np.hypot(dx, dy) / h_ref[i]
+            if reach < max_shift:
+                pair_i[pairs], pair_j[pairs], distance[pairs] = i, j, reach
+                shift_x[pairs], shift_y[pairs] = dx, dy
+                limit = match_tolerance * h_ref[i]
+                limit2[pairs] = limit * limit
                 pairs += 1
+        if pairs > first:
+            starts[groups] = first
+            groups += 1
+    starts[groups] = pairs
     if pairs < needed:
         return False, shift
     # Candidate shifts: each reference's _SEEDS shortest plausible offsets (a pan moves every
     # box alike, so any reference whose true match is among its nearest seeds proposes the
-    # right candidate; this keeps dense crowds cheap). Pairs come grouped by reference.
-    shift_x = np.empty(pairs)
-    shift_y = np.empty(pairs)
-    distance = np.empty(pairs)
-    limit2 = np.empty(pairs)
-    for k in range(pairs):
-        i, j = pair_i[k], pair_j[k]
-        shift_x[k], shift_y[k], distance[k] = offsets[i, j, 0], offsets[i, j, 1], reach[i, j]
-        limit = match_tolerance * h_ref[i]
-        limit2[k] = limit * limit
-    starts = [0]
-    for k in range(1, pairs):
-        if pair_i[k] != pair_i[k - 1]:
-            starts.append(k)
-    starts.append(pairs)
-    candidate_x, candidate_y = [], []
+    # right candidate; this keeps dense crowds cheap). Equal distances go to the lower index.
+    candidate_x = np.empty(groups * _SEEDS)
+    candidate_y = np.empty(groups * _SEEDS)
+    candidates = 0
     taken = np.zeros(pairs, np.bool_)
-    for g in range(len(starts) - 1):
+    for g in range(groups):
         for _ in range(min(_SEEDS, starts[g + 1] - starts[g])):
             nearest = -1
             for k in range(starts[g], starts[g + 1]):
-                if not taken[k] and (nearest < 0 or distance[k] < distance[nearest]):
+                if not taken[k] and (
+                    nearest < 0
+                    or distance[k] < distance[nearest]
+                    or (distance[k] == distance[nearest] and pair_j[k] < pair_j[nearest])
+                ):
                     nearest = k
             taken[nearest] = True
-            candidate_x.append(shift_x[nearest])
-            candidate_y.append(shift_y[nearest])
+            candidate_x[candidates], candidate_y[candidates] = shift_x[nearest], shift_y[nearest]
+            candidates += 1
     # A pair agrees with a candidate when the candidate explains its offset to within
     # match_tolerance of its reference height; a candidate's votes are the number of distinct
     # references with an agreeing pair.
     best, best_votes = 0, -1
-    groups = len(starts) - 1
-    for c in range(len(candidate_x)):
+    for c in range(candidates):
         votes = 0
         for g in range(groups):
             if votes + groups - g <= best_votes:
@@ -246,25 +298,124 @@ def _voted_shift(reference, current, needed, match_tolerance, max_shift, max_siz
     # Pair references and detections one to one near the winning shift; the warp is the median
     # displacement of those pairs, so walkers and mismatches in the minority do not move it.
     best_x, best_y = candidate_x[best], candidate_y[best]
-    cost = np.full((n, m), _FAR)
+    near_i = np.empty(n * m, np.int64)
+    near_j = np.empty(n * m, np.int64)
+    near_cost = np.empty(n * m)
+    near = 0
     for i in range(n):
-        for j in range(m):
-            if similar[i, j]:
-                left = np.hypot(offsets[i, j, 0] - best_x, offsets[i, j, 1] - best_y) / h_ref[i]
-                if left < match_tolerance:
-                    cost[i, j] = left
-    col_of_row = min_cost_matching(cost)
-    kept_x, kept_y = [], []
-    for i in range(n):
-        j = col_of_row[i]
-        if j >= 0 and cost[i, j] < match_tolerance:
-            kept_x.append(offsets[i, j, 0])
-            kept_y.append(offsets[i, j, 1])
-    if len(kept_x) < needed:
+        tolerance = _loose(match_tolerance * h_ref[i])
+        for j in _within(by_x, sorted_x, ref_x[i] + best_x, tolerance):
+            ratio = det_h[j] / h_ref[i]
+            if not (ratio <= max_size_ratio and ratio >= 1.0 / max_size_ratio):
+                continue
+            gx, gy = det_x[j] - ref_x[i] - best_x, det_y[j] - ref_y[i] - best_y
+            if gx * gx + gy * gy > tolerance**2:
+                continue  # surely too far: the exact test below would fail too
+            left = np.hypot(gx, gy) / h_ref[i]
+            if left < match_tolerance:
+                near_i[near], near_j[near], near_cost[near] = i, j, left
+                near += 1
+    kept_x = np.empty(n)
+    kept_y = np.empty(n)
+    kept = 0
+    kept_rows, kept_cols = _one_to_one(near_i[:near], near_j[:near], near_cost[:near], n, m)
+    for k in range(len(kept_rows)):
+        i, j = kept_rows[k], kept_cols[k]
+        kept_x[kept], kept_y[kept] = det_x[j] - ref_x[i], det_y[j] - ref_y[i]
+        kept += 1
+    if kept < needed:
         return False, shift
-    shift[0] = np.median(np.array(kept_x))
-    shift[1] = np.median(np.array(kept_y))
+    shift[0] = np.median(kept_x[:kept])
+    shift[1] = np.median(kept_y[:kept])
     return True, shift
+
+
+@njit(cache=True)
+def _one_to_one(rows, cols, costs, n, m):
+    """The most pairs, and of those the cheapest, with each row and column used once: the
+    exact matching over the candidate pairs ``(rows[e], cols[e])`` costing ``costs[e]``.
+
+    The candidates fall apart into small groups that share no row or column (a reference near
+    two detections, two references near one), and each group is solved on its own: most are
+    one pair, kept as is, or one row or column with several candidates, the cheapest kept;
+    only the rest go to the exact solver, on their own few rows and columns.
+
+    Returns:
+        ``(kept_rows, kept_cols)``, the matched pairs.
+    """
+    edges = len(rows)
+    group = np.arange(n + m)  # union-find over rows 0..n-1 and columns n..n+m-1
+    for e in range(edges):
+        group[_root(group, rows[e])] = _root(group, n + cols[e])
+    kept_rows = np.empty(min(n, m), np.int64)
+    kept_cols = np.empty(min(n, m), np.int64)
+    kept = 0
+    done = np.zeros(n + m, np.bool_)
+    local = np.full(n + m, -1, np.int64)  # a row's or column's index within its group
+    members = np.empty(edges, np.int64)
+    for e in range(edges):
+        root = _root(group, rows[e])
+        if done[root]:
+            continue
+        done[root] = True
+        size = group_rows = group_cols = 0
+        for k in range(e, edges):
+            if _root(group, rows[k]) == root:
+                members[size] = k
+                size += 1
+                if local[rows[k]] < 0:
+                    local[rows[k]] = group_rows
+                    group_rows += 1
+                if local[n + cols[k]] < 0:
+                    local[n + cols[k]] = group_cols
+                    group_cols += 1
+        if group_rows == 1 or group_cols == 1:
+            cheapest = members[0]
+            for k in members[1:size]:
+                if costs[k] < costs[cheapest]:
+                    cheapest = k
+            kept_rows[kept], kept_cols[kept] = rows[cheapest], cols[cheapest]
+            kept += 1
+            continue
+        cost = np.full((group_rows, group_cols), _FAR)
+        row_of_local = np.empty(group_rows, np.int64)
+        col_of_local = np.empty(group_cols, np.int64)
+        for k in members[:size]:
+            r, c = local[rows[k]], local[n + cols[k]]
+            cost[r, c] = costs[k]
+            row_of_local[r], col_of_local[c] = rows[k], cols[k]
+        col_of_row = min_cost_matching(cost)
+        for r in range(group_rows):
+            c = col_of_row[r]
+            if c >= 0 and cost[r, c] < _FAR:
+                kept_rows[kept], kept_cols[kept] = row_of_local[r], col_of_local[c]
+                kept += 1
+    return kept_rows[:kept], kept_cols[:kept]
+
+
+@njit(cache=True)
+def _root(group, node):
+    while group[node] != node:
+        group[node] = group[group[node]]
+        node = group[node]
+    return node
+
+
+@njit(cache=True)
+def _within(order, sorted_x, centre, half_width):
+    """The detections (indices through ``order``) whose x lies within ``half_width`` of
+    ``centre``, ``sorted_x`` being their x in ``order``."""
+    low = np.searchsorted(sorted_x, centre - half_width, side="left")
+    high = np.searchsorted(sorted_x, centre + half_width, side="right")
+    return order[low:high]
+
+
+@njit(cache=True)
+def _loose(limit):
+    """``limit`` widened by a relative 1e-9, so that a distance beyond it is beyond ``limit``
+    however ``hypot`` and the squares round: a cheap pre-test never rejects what the exact
+    test would accept."""
+    return limit * (1.0 + 1e-9)
 
 
 _FAR = 1e6
@@ -334,12 +485,24 @@ class FrameOrBoxMotion:
                 :meth:`BoxMotion.estimate`).
         """
         current = box_array(boxes, "boxes", (4, 5))
+        reference = None if predicted is None else box_array(predicted, "predicted", (4,))
+        return self.estimate_checked(frame, *_split_scores(current), _given(reference))
+
+    def estimate_checked(
+        self,
+        frame: np.ndarray | None,
+        xyxy: np.ndarray,
+        confidence: np.ndarray,
+        predictions: Callable[[], np.ndarray] | None,
+    ) -> np.ndarray:
+        """:meth:`estimate` on inputs a tracker has already checked (see
+        :meth:`BoxMotion.estimate_checked`)."""
         if frame is None:
             if self._had_frame:
                 self.frames.reset()
             self._had_frame = False
-            return self.boxes.estimate(None, current, predicted)
-        warp = self.frames.estimate(frame, current[:, :4])  # raises before any state changes
+            return self.boxes.estimate_checked(None, xyxy, confidence, predictions)
+        warp = self.frames.estimate(frame, xyxy)  # raises before any state changes
         self._had_frame = True
         self.boxes.reset()  # its previous boxes would be stale by the next frame-free call
         return warp

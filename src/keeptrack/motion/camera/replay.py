@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,21 @@ class PrecomputedWarps:
     ) -> np.ndarray:
         """The next stored warp (``frame``, ``boxes`` and ``predicted`` are not needed)."""
         del frame, boxes, predicted
+        return self._next()
+
+    def estimate_checked(
+        self,
+        frame: np.ndarray | None,
+        xyxy: np.ndarray,
+        confidence: np.ndarray,
+        predictions: Callable[[], np.ndarray] | None,
+    ) -> np.ndarray:
+        """The next stored warp; the tracker's inputs are not needed, and ``predictions`` is
+        never called (see :class:`~keeptrack.motion.camera.base.CameraMotion`)."""
+        del frame, xyxy, confidence, predictions
+        return self._next()
+
+    def _next(self) -> np.ndarray:
         index, self._index = self._index, self._index + 1
         return self.warps[index].copy() if index < len(self.warps) else IDENTITY.copy()
 
