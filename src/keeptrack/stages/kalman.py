@@ -151,12 +151,19 @@ def mahalanobis_diagonal(mean, cov, n, z, model, noise):
     BoostTrack: one division per entry instead of a solve per track)."""
     rows = np.arange(n)
     std = measurement_noise(mean, rows, model, noise)
+    # One row of coordinates per measurement dimension, so that the loop over measurements
+    # reads contiguous memory and the compiler can divide several entries at once.
+    zt = np.ascontiguousarray(z[:, :4].T)
+    z0, z1, z2, z3 = zt[0], zt[1], zt[2], zt[3]
     out = np.empty((n, len(z)))
     for r in range(n):
+        m0, m1, m2, m3 = mean[r, 0], mean[r, 1], mean[r, 2], mean[r, 3]
+        v0 = cov[r, 0, 0] + std[r, 0] * std[r, 0]
+        v1 = cov[r, 1, 1] + std[r, 1] * std[r, 1]
+        v2 = cov[r, 2, 2] + std[r, 2] * std[r, 2]
+        v3 = cov[r, 3, 3] + std[r, 3] * std[r, 3]
+        row = out[r]
         for c in range(len(z)):
-            total = 0.0
-            for j in range(4):
-                diff = z[c, j] - mean[r, j]
-                total += diff * diff / (cov[r, j, j] + std[r, j] * std[r, j])
-            out[r, c] = total
+            d0, d1, d2, d3 = z0[c] - m0, z1[c] - m1, z2[c] - m2, z3[c] - m3
+            row[c] = d0 * d0 / v0 + d1 * d1 / v1 + d2 * d2 / v2 + d3 * d3 / v3
     return out
