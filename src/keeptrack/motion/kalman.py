@@ -309,8 +309,7 @@ class _ConstantVelocityKalman:
         every frame with camera motion: copying them cost more than moving them)."""
         if len(mean) == 0:
             return
-        (a, b), (c, d) = warp[0, :2].tolist(), warp[1, :2].tolist()
-        if a == d == 1.0 and b == c == 0.0:
+        if warp[0, 0] == warp[1, 1] == 1.0 and warp[0, 1] == warp[1, 0] == 0.0:
             # A pure translation (what box-based estimates give every frame) moves the centres
             # and leaves velocities, sizes and the covariance as they are.
             mean[:, :2] += warp[:, 2]

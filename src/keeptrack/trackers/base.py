@@ -515,8 +515,10 @@ class BaseTracker(ABC):
             self.frame_id - 1,
             self.kalman.model,
         )
+        if self._kind is None or not self._kind.oriented:
+            return xyxy
         # Oriented tracks: the hull of the rotated box, as detections' ``xyxy`` holds.
-        return (self._kind or AXIS_ALIGNED).hulls(xyxy, storage["angle"][rows])
+        return self._kind.hulls(xyxy, storage["angle"][rows])
 
     def _frames_skipped(self, timestamp: float | None) -> int:
         if timestamp is None:

@@ -218,14 +218,18 @@ def _voted_shift(reference, current, needed, match_tolerance, max_shift, max_siz
     shift = np.zeros(2)
     if min(n, m) < needed:
         return False, shift
-    det_x = (current[:, 0] + current[:, 2]) / 2
-    det_y = (current[:, 1] + current[:, 3]) / 2
-    det_h = current[:, 3] - current[:, 1]
+    det_x, det_y, det_h = np.empty(m), np.empty(m), np.empty(m)
+    for j in range(m):
+        det_x[j] = (current[j, 0] + current[j, 2]) / 2
+        det_y[j] = (current[j, 1] + current[j, 3]) / 2
+        det_h[j] = current[j, 3] - current[j, 1]
     by_x = np.argsort(det_x)
     sorted_x = det_x[by_x]
-    ref_x = (reference[:, 0] + reference[:, 2]) / 2
-    ref_y = (reference[:, 1] + reference[:, 3]) / 2
-    h_ref = np.maximum(reference[:, 3] - reference[:, 1], 1e-6)
+    ref_x, ref_y, h_ref = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        ref_x[i] = (reference[i, 0] + reference[i, 2]) / 2
+        ref_y[i] = (reference[i, 1] + reference[i, 3]) / 2
+        h_ref[i] = max(reference[i, 3] - reference[i, 1], 1e-6)
     pair_i = np.empty(n * m, np.int64)
     pair_j = np.empty(n * m, np.int64)
     shift_x = np.empty(n * m)
