@@ -70,20 +70,16 @@ def direction_bonus(direction, origin, r, det, d):
 
 
 @njit(cache=True)
-def shape_similarity(track_xyxy, det, dets):
-    """BoostTrack's shape similarity ``exp(-(|w_d - w_t| / max(w_d, w_t) + |h_d - h_t| /
-    max(h_d, h_t)))`` of every track (own-frame boxes ``(n, 4)``) with detections ``dets``."""
-    out = np.empty((len(track_xyxy), len(dets)))
-    for r in range(len(track_xyxy)):
-        tw = track_xyxy[r, 2] - track_xyxy[r, 0]
-        th = track_xyxy[r, 3] - track_xyxy[r, 1]
-        for c in range(len(dets)):
-            dw = det[dets[c], X2] - det[dets[c], X1]
-            dh = det[dets[c], Y2] - det[dets[c], Y1]
-            width = abs(dw - tw) / max(dw, tw, _DIRECTION_EPS)
-            height = abs(dh - th) / max(dh, th, _DIRECTION_EPS)
-            out[r, c] = np.exp(-(width + height))
-    return out
+def shape_gap(track_xyxy, r, det, d):
+    """``|w_d - w_t| / max(w_d, w_t) + |h_d - h_t| / max(h_d, h_t)`` of track ``r`` (own-frame
+    boxes ``(n, 4)``) and detection ``d``: BoostTrack's shape similarity is ``exp(-gap)``."""
+    tw = track_xyxy[r, 2] - track_xyxy[r, 0]
+    th = track_xyxy[r, 3] - track_xyxy[r, 1]
+    dw = det[d, X2] - det[d, X1]
+    dh = det[d, Y2] - det[d, Y1]
+    width = abs(dw - tw) / max(dw, tw, _DIRECTION_EPS)
+    height = abs(dh - th) / max(dh, th, _DIRECTION_EPS)
+    return width + height
 
 
 @njit(cache=True)

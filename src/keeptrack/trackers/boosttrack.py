@@ -110,7 +110,7 @@ from keeptrack.stages.boxes import (
     state_xyxy,
     track_boxes,
 )
-from keeptrack.stages.costs import mahalanobis_similarity, shape_similarity
+from keeptrack.stages.costs import mahalanobis_similarity, shape_gap
 from keeptrack.stages.kalman import correct, mahalanobis_diagonal, predict_tracks
 from keeptrack.stages.lifecycle import report_streaks, start_tracks, unmatched
 from keeptrack.trackers.base import BaseTracker, frames_from_buffer
@@ -297,9 +297,9 @@ def dlo_boost_scores(
     det,
     rows,
     predicted,
+    own_xyxy,
     confidence,
     distance,
-    shape,
     missed,
     alpha,
     start,
@@ -311,27 +311,33 @@ def dlo_boost_scores(
 ):
     """DLO, in place on the scores of detections ``rows``: soft boost by each box's best
     resemblance to a track (of its class, with ``class_aware``), and the varying-threshold
-    lift to ``threshold``. ``distance`` and ``shape`` are the Mahalanobis distances and shape
-    similarities of tracks x ``rows``."""
-    similarity = (
-        mahalanobis_similarity(distance, MAHALANOBIS_LIMIT)
-        + shape
-        + soft_biou_matrix(
-            predicted,
-            detection_boxes(det, rows, oriented),
-            confidence,
-            TRACK_BUFFER,
-            DET_BUFFER,
-        )
-    ) / 3.0
+    lift to ``threshold``. A resemblance is the mean of the Mahalanobis similarity (from
+    ``distance``, tracks x ``rows``), the shape similarity (of ``own_xyxy``, the tracks'
+    own-frame boxes) and the soft BIoU (of ``predicted``)."""
+    mahalanobis = mahalanobis_similarity(distance, MAHALANOBIS_LIMIT)
+    biou = soft_biou_matrix(
+        predicted, detection_boxes(det, rows, oriented), confidence, TRACK_BUFFER, DET_BUFFER
+    )
+    # Most pairs are far apart: no Mahalanobis or BIoU evidence, so they resemble by shape alone
+    # and by at most 1/3. With a lift threshold that never falls below 1/3 such a pair can only
+    # count through its column's best, and exp is monotone: one exp per column, for the pair
+    # with the smallest shape gap, gives the same best as one per pair.
+    shape_alone_cannot_lift = end >= 1.0 / 3.0
     step = (start - end) / DLO_THRESHOLD_STEPS
     for c in range(len(rows)):
-        best, lift = 0.0, False
+        best, lift, far_gap = 0.0, False, np.inf
         for r in range(len(predicted)):
             if class_aware and class_id[r] != det[rows[c], CLASS]:
                 continue
-            best = max(best, similarity[r, c])
-            lift = lift or similarity[r, c] > max(start - missed[r] * step, end)
+            gap = shape_gap(own_xyxy, r, det, rows[c])
+            if shape_alone_cannot_lift and mahalanobis[r, c] == 0.0 and biou[r, c] == 0.0:
+                far_gap = min(far_gap, gap)
+                continue
+            similarity = (mahalanobis[r, c] + np.exp(-gap) + biou[r, c]) / 3.0
+            best = max(best, similarity)
+            lift = lift or similarity > max(start - missed[r] * step, end)
+        if far_gap < np.inf:
+            best = max(best, (0.0 + np.exp(-far_gap) + 0.0) / 3.0)
         s = det[rows[c], SCORE]
         s = max(s, alpha * s + (1.0 - alpha) * best**1.5)
         det[rows[c], SCORE] = max(s, threshold + 1e-5) if lift else s
@@ -366,7 +372,7 @@ def duo_boost_scores(det, rows, distance, threshold, oriented):
 def similarity_costs(
     iou,
     distance,
-    shape,
+    own_xyxy,
     det,
     high,
     confidence,
@@ -379,7 +385,9 @@ def similarity_costs(
 ):
     """BoostTrack's similarity of tracks x boxes ``high`` as a cost ``upper - similarity``,
     ``inf`` for pairs the IoU gate (or the class gate) refuses; returns it and ``upper``, the
-    largest similarity possible, which is the assignment's threshold."""
+    largest similarity possible, which is the assignment's threshold. ``distance`` holds the
+    Mahalanobis distances of tracks x ``high``; the shape similarity is computed from the
+    tracks' own-frame boxes ``own_xyxy`` for the pairs that pass the gate only."""
     iou_w, mhd_w, shape_w = weights[0], weights[1], weights[2]
     mhd = mahalanobis_similarity(distance, MAHALANOBIS_LIMIT)
     upper = 1.0 + iou_w + mhd_w + shape_w + emb_weight
@@ -396,7 +404,7 @@ def similarity_costs(
                 continue
             conf = det[d, SCORE] * confidence[r] if iou[r, c] >= gate_iou else 0.0
             value = iou[r, c] * (1.0 + iou_w * conf) + mhd_w * mhd[r, c]
-            value += shape_w * conf * shape[r, c]
+            value += shape_w * conf * np.exp(-shape_gap(own_xyxy, r, det, d))
             if appearance.shape[0] > 0:
                 value += emb_weight * appearance[r, d]
             cost[r, c] = upper - value
@@ -445,21 +453,19 @@ def boosttrack_step(
     confidence = track_confidence(start_frame, last_frame, n, frame_id)
 
     # Every box above the floor against every track: Mahalanobis distances (a cross-class
-    # pair, with class_aware, is never close) and shape similarities, for boosts and the
-    # association alike.
+    # pair, with class_aware, is never close), for boosts and the association alike.
     valid = np.flatnonzero(det[:, SCORE] >= low_threshold)
     distance = mahalanobis_diagonal(mean, cov, n, measurements(det[valid], XYWH), XYWH, noise)
     class_gate(distance, det, valid, class_aware, class_id, np.inf)
-    shape = shape_similarity(own_xyxy, det, valid)
     if n > 0 and dlo_boost:
         missed = frame_id - last_frame[:n] - 1
         dlo_boost_scores(
             det,
             valid,
             predicted,
+            own_xyxy,
             confidence,
             distance,
-            shape,
             missed,
             dlo_alpha,
             dlo_start,
@@ -480,7 +486,7 @@ def boosttrack_step(
     cost, upper = similarity_costs(
         iou,
         distance[:, kept],
-        shape[:, kept],
+        own_xyxy,
         det,
         high,
         confidence,
