@@ -138,6 +138,7 @@ def mot17_table(streams, repeat):
         "keeptrack ocsort": (keeptrack_runner("ocsort"), streams),
         "keeptrack hybridsort": (keeptrack_runner("hybridsort"), streams),
         "keeptrack botsort (cmc=None)": (keeptrack_runner("botsort", cmc=None), streams),
+        "keeptrack botsort": (keeptrack_runner("botsort"), streams),
         "keeptrack deepocsort": (keeptrack_runner("deepocsort"), streams),
         "keeptrack boosttrack (cmc=None)": (keeptrack_runner("boosttrack", cmc=None), streams),
         "keeptrack boosttrack": (keeptrack_runner("boosttrack"), streams),

@@ -110,3 +110,61 @@ def test_dynamic_appearance_and_state_round_trip(make):
     np.testing.assert_array_equal(
         resumed.update(pair, embeddings=other), tracker.update(pair, embeddings=other)
     )
+
+
+@pytest.mark.parametrize(("end", "class_aware"), [(0.8, False), (0.8, True), (0.2, False)])
+def test_dlo_boost_is_the_paper_mean_over_every_pair(end, class_aware):
+    # The compiled DLO skips the exp of pairs with only shape evidence where it cannot matter;
+    # its boosted scores must equal the paper's rule computed on full matrices.
+    from keeptrack.stages.boxes import SCORE, detection_boxes, soft_biou_matrix
+    from keeptrack.stages.costs import mahalanobis_similarity, shape_gap
+    from keeptrack.trackers.boosttrack import (
+        DET_BUFFER,
+        DLO_THRESHOLD_STEPS,
+        MAHALANOBIS_LIMIT,
+        TRACK_BUFFER,
+        dlo_boost_scores,
+    )
+
+    rng = np.random.default_rng(7)
+
+    def boxes(count):
+        x, y, h = (
+            rng.uniform(0, 600, count),
+            rng.uniform(0, 400, count),
+            rng.uniform(40, 120, count),
+        )
+        return np.column_stack([x, y, x + rng.uniform(0.3, 0.5, count) * h, y + h])
+
+    for _ in range(20):
+        n, m = rng.integers(1, 12, 2)
+        predicted = boxes(n)
+        own = predicted + rng.normal(0, 3, (n, 4))
+        det = np.zeros((m, 7))
+        det[:, :4] = np.vstack(
+            [predicted[: min(n, m)] + rng.normal(0, 4, (min(n, m), 4)), boxes(m - min(n, m))]
+        )
+        det[:, SCORE] = rng.uniform(0.1, 0.9, m)
+        det[:, 6] = rng.integers(0, 2, m)
+        class_id = rng.integers(0, 2, n)
+        rows = np.arange(m)
+        confidence, missed = rng.uniform(0.2, 1, n), rng.integers(0, 25, n)
+        distance = rng.choice([1.0, 5.0, 20.0, 40.0], (n, m))
+        args = (0.65, 0.95, end, 0.6, class_aware, class_id, False)
+        boosted = det.copy()
+        dlo_boost_scores(boosted, rows, predicted, own, confidence, distance, missed, *args)
+
+        shape = np.exp(-np.array([[shape_gap(own, r, det, d) for d in rows] for r in range(n)]))
+        biou = soft_biou_matrix(
+            predicted, detection_boxes(det, rows, False), confidence, TRACK_BUFFER, DET_BUFFER
+        )
+        similarity = (mahalanobis_similarity(distance, MAHALANOBIS_LIMIT) + shape + biou) / 3.0
+        thresholds = np.maximum(0.95 - missed * (0.95 - end) / DLO_THRESHOLD_STEPS, end)
+        for c in rows:
+            same = class_id == det[c, 6] if class_aware else np.ones(n, bool)
+            best = similarity[same, c].max(initial=0.0)
+            s = det[c, SCORE]
+            s = max(s, 0.65 * s + 0.35 * best**1.5)
+            if (similarity[same, c] > thresholds[same]).any():
+                s = max(s, 0.6 + 1e-5)
+            assert boosted[c, SCORE] == s

@@ -134,9 +134,7 @@ class BoxMotion:
         Raises:
             ValueError: On boxes or predictions that are not finite ``(N, 4|5)`` arrays.
         """
-        current = box_array(boxes, "boxes", (4, 5))
-        reference = None if predicted is None else box_array(predicted, "predicted", (4,))
-        return self.estimate_checked(frame, *_split_scores(current), _given(reference))
+        return _check_then_estimate(self.estimate_checked, frame, boxes, predicted)
 
     def estimate_checked(
         self,
@@ -173,16 +171,24 @@ class BoxMotion:
 _NO_BOXES = np.empty((0, 4))
 
 
-def _split_scores(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(N, 4|5)`` boxes as ``(xyxy, confidence)``; boxes without scores count as sure."""
-    if boxes.shape[1] == 5:
-        return boxes[:, :4], boxes[:, 4]
-    return boxes, np.ones(len(boxes))
+def _check_then_estimate(
+    estimate_checked: Callable[..., np.ndarray],
+    frame: np.ndarray | None,
+    boxes: Any,
+    predicted: Any,
+) -> np.ndarray:
+    """An ``estimate(frame, boxes, predicted)`` call: check the boxes (``(N, 4|5)``, scores
+    last; boxes without scores count as sure) and the predictions, then ``estimate_checked``.
 
-
-def _given(predicted: np.ndarray | None) -> Callable[[], np.ndarray] | None:
-    """``predicted`` as the callable :meth:`BoxMotion.estimate_checked` takes."""
-    return None if predicted is None else lambda: predicted
+    Raises:
+        ValueError: On boxes or predictions that are not finite ``(N, 4|5)`` arrays.
+    """
+    current = box_array(boxes, "boxes", (4, 5))
+    scores = current[:, 4] if current.shape[1] == 5 else np.ones(len(current))
+    if predicted is None:
+        return estimate_checked(frame, current[:, :4], scores, None)
+    reference = box_array(predicted, "predicted", (4,))
+    return estimate_checked(frame, current[:, :4], scores, lambda: reference)
 
 
 @njit(cache=True)
@@ -488,9 +494,7 @@ class FrameOrBoxMotion:
             predicted: The tracker's predictions of the tracks it matched last frame (see
                 :meth:`BoxMotion.estimate`).
         """
-        current = box_array(boxes, "boxes", (4, 5))
-        reference = None if predicted is None else box_array(predicted, "predicted", (4,))
-        return self.estimate_checked(frame, *_split_scores(current), _given(reference))
+        return _check_then_estimate(self.estimate_checked, frame, boxes, predicted)
 
     def estimate_checked(
         self,
