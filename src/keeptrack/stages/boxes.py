@@ -180,9 +180,9 @@ def _axis_iou(a: np.ndarray, b: np.ndarray, area_a: float, area_b: float) -> flo
 
 
 @njit(cache=True)
-def _corners(box: np.ndarray, out: np.ndarray) -> None:
-    """The four corners of ``[cx, cy, w, h, angle]`` into ``out[:4]``, counter-clockwise."""
-    cos, sin = np.cos(box[4]), np.sin(box[4])
+def _corners(box: np.ndarray, cos: float, sin: float, out: np.ndarray) -> None:
+    """The four corners of ``[cx, cy, w, h, angle]`` into ``out[:4]``, counter-clockwise;
+    ``cos`` and ``sin`` are the angle's."""
     ux, uy = cos * box[2] / 2, sin * box[2] / 2
     vx, vy = -sin * box[3] / 2, cos * box[3] / 2
     for k in range(4):
@@ -267,12 +267,15 @@ def _polygon_iou(a, b, corners_a, cos_b: float, sin_b: float, buffer) -> float:
 
 
 @njit(cache=True)
-def _all_corners(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Corners ``(n, 4, 2)`` of oriented boxes and their axis-aligned hulls ``(n, 4)``."""
+def _all_corners(boxes: np.ndarray):
+    """Corners ``(n, 4, 2)`` of oriented boxes, their axis-aligned hulls ``(n, 4)``, and the
+    cosines and sines ``(n,)`` of their angles (the clipping needs them too)."""
     corners = np.empty((len(boxes), 4, 2))
     hulls = np.empty((len(boxes), 4))
+    cos, sin = np.empty(len(boxes)), np.empty(len(boxes))
     for r in range(len(boxes)):
-        _corners(boxes[r], corners[r])
+        cos[r], sin[r] = np.cos(boxes[r, 4]), np.sin(boxes[r, 4])
+        _corners(boxes[r], cos[r], sin[r], corners[r])
         hulls[r, 0], hulls[r, 1] = corners[r, 0, 0], corners[r, 0, 1]
         hulls[r, 2], hulls[r, 3] = corners[r, 0, 0], corners[r, 0, 1]
         for k in range(1, 4):
@@ -280,7 +283,7 @@ def _all_corners(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             hulls[r, 1] = min(hulls[r, 1], corners[r, k, 1])
             hulls[r, 2] = max(hulls[r, 2], corners[r, k, 0])
             hulls[r, 3] = max(hulls[r, 3], corners[r, k, 1])
-    return corners, hulls
+    return corners, hulls, cos, sin
 
 
 @njit(cache=True)
@@ -293,7 +296,7 @@ def oriented_hulls(boxes: np.ndarray) -> np.ndarray:
 def rotated_iou(a: np.ndarray, b: np.ndarray) -> float:
     """Exact IoU of two oriented boxes ``[cx, cy, w, h, angle]`` (convex polygon clipping)."""
     corners_a = np.empty((4, 2))
-    _corners(a, corners_a)
+    _corners(a, np.cos(a[4]), np.sin(a[4]), corners_a)
     return _polygon_iou(a, b, corners_a, np.cos(b[4]), np.sin(b[4]), np.empty((2, 12, 2)))
 
 
@@ -314,11 +317,10 @@ def _as_xyxy(boxes: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def _clip_pairs(a, b, corners_a, pairs, out) -> None:
+def _clip_pairs(a, b, corners_a, cos_b, sin_b, pairs, out) -> None:
     """Polygon IoU of the pairs marked in ``pairs`` (kept out of :func:`iou_matrix`'s loop,
     which the clipping's scratch buffers would slow down tenfold)."""
     buffer = np.empty((2, 12, 2))
-    cos_b, sin_b = np.cos(b[:, 4]), np.sin(b[:, 4])
     rows, cols = np.nonzero(pairs)
     for k in range(len(rows)):
         r, c = rows[k], cols[k]
@@ -340,8 +342,8 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             for c in range(len(b)):
                 out[r, c] = _axis_iou(box, b[c], area_a[r], area_b[c])
         return out
-    corners_a, hulls_a = _all_corners(a)
-    hulls_b = _all_corners(b)[1]
+    corners_a, hulls_a = _all_corners(a)[:2]
+    hulls_b, cos_b, sin_b = _all_corners(b)[1:]
     xyxy_a, xyxy_b = _as_xyxy(a), _as_xyxy(b)
     area_a, area_b = _areas(xyxy_a), _areas(xyxy_b)
     rotated = np.zeros((len(a), len(b)), np.bool_)
@@ -358,7 +360,7 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
                     or hulls_a[r, 1] >= hulls_b[c, 3]
                     or hulls_b[c, 1] >= hulls_a[r, 3]
                 )
-    _clip_pairs(a, b, corners_a, rotated, out)
+    _clip_pairs(a, b, corners_a, cos_b, sin_b, rotated, out)
     return out
 
 
