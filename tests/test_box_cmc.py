@@ -223,3 +223,15 @@ def test_checked_estimate_is_the_estimate(cmc):
         np.testing.assert_array_equal(warp, again)
         previous = boxes
     assert repr(plain.state_dict()) == repr(checked.state_dict())
+
+
+def test_a_pixel_warp_is_still_checked_when_frames_come_to_auto(monkeypatch):
+    # estimate_checked trusts the warps it estimates from boxes; one from pixels (OpenCV) is
+    # checked as before, so a broken estimate raises instead of moving tracks to NaN.
+    tracker = BoTSORTTracker(cmc="auto")
+    frame = np.zeros((1080, 1920, 3), np.uint8)
+    tracker.update(crowd(), frame)
+    monkeypatch.setattr(tracker.cmc.frames, "estimate", lambda *a: np.full((2, 3), np.nan))
+    with pytest.raises(ValueError, match="warp must be a finite"):
+        tracker.update(crowd(), frame)
+    assert np.isfinite(tracker._table["mean"]).all()

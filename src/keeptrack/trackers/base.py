@@ -489,8 +489,11 @@ class BaseTracker(ABC):
                 # they measure only the common motion those tracks' velocities did not foresee.
                 checked = getattr(self.cmc, "estimate_checked", None)
                 if checked is not None:
-                    xyxy, confidence = batch.xyxy, batch.confidence
-                    self._move_tracks(checked(frame, xyxy, confidence, self._recent_predictions))
+                    warp = checked(frame, batch.xyxy, batch.confidence, self._recent_predictions)
+                    if frame is None:
+                        self._move_tracks(warp)  # estimated here from boxes already checked
+                    else:
+                        self.apply_camera_motion(warp)  # from pixels: checked like any such
                 else:
                     boxes = np.column_stack([batch.xyxy, batch.confidence])
                     warp = self.cmc.estimate(frame, boxes, predicted=self._recent_predictions())

@@ -46,9 +46,10 @@ class CameraMotion(Protocol):
     The frame-free estimators here also offer ``estimate_checked(frame, xyxy, confidence,
     predictions)``, which a tracker calls instead of ``estimate`` on every frame: the boxes
     come already checked, as float64 ``(N, 4)`` and ``(N,)`` scores, and the predictions as a
-    callable, so that a replay such as :class:`PrecomputedWarps` never pays for them. Its warp
-    is trusted as is. Frame-free estimation runs every frame, and checking arguments the
-    tracker has checked already cost as much as the estimate itself.
+    callable, so that a replay such as :class:`PrecomputedWarps` never pays for them. Without
+    a frame its warp is trusted as is (it comes from the checked boxes or a checked file); a
+    warp from pixels is checked like any other. Frame-free estimation runs every frame, and
+    checking arguments the tracker has checked already cost as much as the estimate itself.
     """
 
     #: ``False`` when the estimator runs without pixels (then it is called on every frame).
