@@ -179,11 +179,13 @@ def test_auto_uses_pixels_when_frames_come_and_boxes_otherwise():
 
 def test_a_crowd_of_ambiguous_pairs_is_matched_exactly_one_to_one():
     # The median is taken over a one-to-one matching of references to detections near the
-    # winning shift; the matching is solved group by group. Every group, against SciPy's exact
-    # solver on the whole matrix: the most pairs, and of those the cheapest.
+    # winning shift: assign() with far pairs refused and a threshold far above every near
+    # pair. Against SciPy's exact solver on the whole matrix: the most pairs, and of those
+    # the cheapest.
     from scipy.optimize import linear_sum_assignment
 
-    from keeptrack.motion.camera.boxes import _one_to_one
+    from keeptrack.association.assignment import assign
+    from keeptrack.motion.camera.boxes import _FAR
 
     rng = np.random.default_rng(0)
     for _ in range(300):
@@ -191,7 +193,11 @@ def test_a_crowd_of_ambiguous_pairs_is_matched_exactly_one_to_one():
         admissible = rng.random((n, m)) < rng.uniform(0.1, 0.6)
         rows, cols = np.nonzero(admissible)
         costs = rng.uniform(0.0, 0.15, len(rows))
-        kept_rows, kept_cols = _one_to_one(rows, cols, costs, n, m)
+        near = np.full((n, m), np.inf)
+        near[rows, cols] = costs
+        col_of_row = assign(near, _FAR)
+        kept_rows = np.flatnonzero(col_of_row >= 0)
+        kept_cols = col_of_row[kept_rows]
         cost = np.full((n, m), 1e6)
         cost[rows, cols] = costs
         r, c = linear_sum_assignment(cost)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from keeptrack.association.assignment import min_cost_matching
+from keeptrack.association.assignment import assign
 from keeptrack.motion.camera.base import box_array
 from keeptrack.validation import check_range
 
@@ -246,12 +246,12 @@ def _voted_shift(reference, current, needed, match_tolerance, max_shift, max_siz
     pairs = groups = 0
     for i in range(n):
         first = pairs
-        for j in _within(by_x, sorted_x, ref_x[i], _loose(max_shift * h_ref[i])):
-            ratio = det_h[j] / h_ref[i]
-            if not (ratio <= max_size_ratio and ratio >= 1.0 / max_size_ratio):
+        within = _loose(max_shift * h_ref[i])
+        for j in _within(by_x, sorted_x, ref_x[i], within):
+            if not _similar_heights(det_h[j], h_ref[i], max_size_ratio):
                 continue
             dx, dy = det_x[j] - ref_x[i], det_y[j] - ref_y[i]
-            if dx * dx + dy * dy > _loose(max_shift * h_ref[i]) ** 2:
+            if dx * dx + dy * dy > within**2:
                 continue  # surely out of reach: the exact test below would fail too
             reach = np.hypot(dx, dy) / h_ref[i]
             if reach < max_shift:
@@ -308,31 +308,30 @@ def _voted_shift(reference, current, needed, match_tolerance, max_shift, max_siz
     # Pair references and detections one to one near the winning shift; the warp is the median
     # displacement of those pairs, so walkers and mismatches in the minority do not move it.
     best_x, best_y = candidate_x[best], candidate_y[best]
-    near_i = np.empty(n * m, np.int64)
-    near_j = np.empty(n * m, np.int64)
-    near_cost = np.empty(n * m)
-    near = 0
+    cost = np.full((n, m), np.inf)  # only pairs near the winning shift may be paired
     for i in range(n):
         tolerance = _loose(match_tolerance * h_ref[i])
         for j in _within(by_x, sorted_x, ref_x[i] + best_x, tolerance):
-            ratio = det_h[j] / h_ref[i]
-            if not (ratio <= max_size_ratio and ratio >= 1.0 / max_size_ratio):
+            if not _similar_heights(det_h[j], h_ref[i], max_size_ratio):
                 continue
             gx, gy = det_x[j] - ref_x[i] - best_x, det_y[j] - ref_y[i] - best_y
             if gx * gx + gy * gy > tolerance**2:
                 continue  # surely too far: the exact test below would fail too
             left = np.hypot(gx, gy) / h_ref[i]
             if left < match_tolerance:
-                near_i[near], near_j[near], near_cost[near] = i, j, left
-                near += 1
+                cost[i, j] = left
+    # The most pairs, and of those the cheapest: with every near pair far below a threshold of
+    # _FAR, each pair taken is worth about _FAR, so assign() takes as many as it can first. It
+    # also takes the isolated pairs without a search and solves each linked group alone.
+    col_of_row = assign(cost, _FAR)
     kept_x = np.empty(n)
     kept_y = np.empty(n)
     kept = 0
-    kept_rows, kept_cols = _one_to_one(near_i[:near], near_j[:near], near_cost[:near], n, m)
-    for k in range(len(kept_rows)):
-        i, j = kept_rows[k], kept_cols[k]
-        kept_x[kept], kept_y[kept] = det_x[j] - ref_x[i], det_y[j] - ref_y[i]
-        kept += 1
+    for i in range(n):
+        j = col_of_row[i]
+        if j >= 0:
+            kept_x[kept], kept_y[kept] = det_x[j] - ref_x[i], det_y[j] - ref_y[i]
+            kept += 1
     if kept < needed:
         return False, shift
     shift[0] = np.median(kept_x[:kept])
@@ -341,74 +340,11 @@ def _voted_shift(reference, current, needed, match_tolerance, max_shift, max_siz
 
 
 @njit(cache=True)
-def _one_to_one(rows, cols, costs, n, m):
-    """The most pairs, and of those the cheapest, with each row and column used once: the
-    exact matching over the candidate pairs ``(rows[e], cols[e])`` costing ``costs[e]``.
-
-    The candidates fall apart into small groups that share no row or column (a reference near
-    two detections, two references near one), and each group is solved on its own: most are
-    one pair, kept as is, or one row or column with several candidates, the cheapest kept;
-    only the rest go to the exact solver, on their own few rows and columns.
-
-    Returns:
-        ``(kept_rows, kept_cols)``, the matched pairs.
-    """
-    edges = len(rows)
-    group = np.arange(n + m)  # union-find over rows 0..n-1 and columns n..n+m-1
-    for e in range(edges):
-        group[_root(group, rows[e])] = _root(group, n + cols[e])
-    kept_rows = np.empty(min(n, m), np.int64)
-    kept_cols = np.empty(min(n, m), np.int64)
-    kept = 0
-    done = np.zeros(n + m, np.bool_)
-    local = np.full(n + m, -1, np.int64)  # a row's or column's index within its group
-    members = np.empty(edges, np.int64)
-    for e in range(edges):
-        root = _root(group, rows[e])
-        if done[root]:
-            continue
-        done[root] = True
-        size = group_rows = group_cols = 0
-        for k in range(e, edges):
-            if _root(group, rows[k]) == root:
-                members[size] = k
-                size += 1
-                if local[rows[k]] < 0:
-                    local[rows[k]] = group_rows
-                    group_rows += 1
-                if local[n + cols[k]] < 0:
-                    local[n + cols[k]] = group_cols
-                    group_cols += 1
-        if group_rows == 1 or group_cols == 1:
-            cheapest = members[0]
-            for k in members[1:size]:
-                if costs[k] < costs[cheapest]:
-                    cheapest = k
-            kept_rows[kept], kept_cols[kept] = rows[cheapest], cols[cheapest]
-            kept += 1
-            continue
-        cost = np.full((group_rows, group_cols), _FAR)
-        row_of_local = np.empty(group_rows, np.int64)
-        col_of_local = np.empty(group_cols, np.int64)
-        for k in members[:size]:
-            r, c = local[rows[k]], local[n + cols[k]]
-            cost[r, c] = costs[k]
-            row_of_local[r], col_of_local[c] = rows[k], cols[k]
-        col_of_row = min_cost_matching(cost)
-        for r in range(group_rows):
-            c = col_of_row[r]
-            if c >= 0 and cost[r, c] < _FAR:
-                kept_rows[kept], kept_cols[kept] = row_of_local[r], col_of_local[c]
-                kept += 1
-    return kept_rows[:kept], kept_cols[:kept]
-
-
-@njit(cache=True)
-def _root(group, node):
-    while group[node] != node:
-        group[node] = group[group[node]]
-        node = group[node]
-    return node
+def _similar_heights(height, reference_height, max_size_ratio):
+    """Whether a detection may be a reference's box: heights within ``max_size_ratio`` either
+    way."""
+    ratio = height / reference_height
+    return ratio <= max_size_ratio and ratio >= 1.0 / max_size_ratio
 
 
 @njit(cache=True)
