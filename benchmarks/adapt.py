@@ -17,7 +17,12 @@ MobileNetV2 and with the adapted features. Adaptation time is reported per 1,000
 one + training, on top of the embedding time), and how well each feature set separates the GT
 people (an AUC over detection pairs; the GT is used for this score only).
 
-    python benchmarks/adapt.py [--threads 2] [--cache /tmp/emb] [--markdown]
+With ``--seeds 0,1,2,...`` the adaptation is repeated with each training seed (batch sampling
+and the head's first projection) and the combined rows of the adapted trackers are printed per
+seed, with their mean and range: one switch decided differently early in a video changes many
+later ones, so one seed's count says little on its own.
+
+    python benchmarks/adapt.py [--threads 2] [--cache /tmp/emb] [--markdown] [--seeds 0]
 """
 
 from __future__ import annotations
@@ -75,11 +80,11 @@ def base_features(model: ReIDModel, seq: Sequence, cache: Path | None) -> list[n
     return out
 
 
-def adapt(seq: Sequence, features: list[np.ndarray]) -> tuple[AppearanceHead, float]:
+def adapt(seq: Sequence, features: list[np.ndarray], seed: int = 0) -> tuple[AppearanceHead, float]:
     """The head learnt on this video's SORT tracklets, and the seconds pass one + training took."""
     start = time.perf_counter()
     tracklets = motion_tracklets(SORTTracker(frame_rate=seq.frame_rate), seq.detections)
-    head = fit_head(features, tracklets)
+    head = fit_head(features, tracklets, seed=seed)
     return head, time.perf_counter() - start
 
 
@@ -173,7 +178,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for inference")
     parser.add_argument("--cache", type=Path, default=None, help="folder for cached embeddings")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    parser.add_argument(
+        "--seeds", default="0", help="training seeds, comma-separated; the tables use the first"
+    )
     args = parser.parse_args()
+    seeds = [int(seed) for seed in args.seeds.split(",")]
 
     root = data_dir() / "mot15-train"
     sequences = [load_sequence(root / name) for name in SEQUENCES]
@@ -184,13 +193,7 @@ def main() -> None:
     SORTTracker().update(sequences[0].detections[0])  # compile the SORT step before timing
     import torch  # noqa: F401  (imported once, before timing)
 
-    adapted, seconds = {}, {}
-    for seq in sequences:
-        head, seconds[seq.name] = adapt(seq, base[seq.name])
-        features = [
-            head(f) if len(f) else np.empty((0, head.dim), np.float32) for f in base[seq.name]
-        ]
-        adapted[seq.name] = Appearance(AdaptedModel(model, head), features)
+    adapted, seconds = adapted_appearance(model, sequences, base, seeds[0])
     base = {name: Appearance(model, features) for name, features in base.items()}
     frames = sum(seq.length for seq in sequences)
     per_1000 = sum(seconds.values()) / frames * 1000
@@ -228,6 +231,52 @@ def main() -> None:
         print(f"| {seq.name} | {before:.3f} | {after:.3f} |")
     detail = ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items())
     print(f"adaptation (pass one + training): {per_1000:.1f} s per 1000 frames ({detail})")
+    if len(seeds) > 1:
+        print_seed_spread(model, sequences, {n: a.features for n, a in base.items()}, seeds)
+
+
+def adapted_appearance(
+    model: ReIDModel, sequences: list[Sequence], base: dict[str, list[np.ndarray]], seed: int
+) -> tuple[dict[str, Appearance], dict[str, float]]:
+    """Per video: the adapted appearance trained with ``seed``, and the adaptation's seconds."""
+    adapted, seconds = {}, {}
+    for seq in sequences:
+        head, seconds[seq.name] = adapt(seq, base[seq.name], seed)
+        features = [
+            head(f) if len(f) else np.empty((0, head.dim), np.float32) for f in base[seq.name]
+        ]
+        adapted[seq.name] = Appearance(AdaptedModel(model, head), features)
+    return adapted, seconds
+
+
+def print_seed_spread(
+    model: ReIDModel, sequences: list[Sequence], base: dict[str, list[np.ndarray]], seeds
+) -> None:
+    """Combined IDF1 / IDSW of every adapted tracker for each training seed, mean and range."""
+    gt = {seq.name: seq.gt for seq in sequences}
+    lengths = {seq.name: seq.length for seq in sequences}
+    runs = {name: run for name, run in keeptrack_runs().items() if name.endswith("+")}
+    scores: dict[str, list[tuple[float, int]]] = {}
+    for seed in seeds:
+        adapted, _ = adapted_appearance(model, sequences, base, seed)
+        results = {
+            f"{name} adapted": {s.name: run(s, adapted[s.name]) for s in sequences}
+            for name, run in runs.items()
+        }
+        results["DeepSORT (dsr defaults) + adapted"] = {
+            s.name: run_dsr(s, adapted[s.name].features) for s in sequences
+        }
+        for name, result in results.items():
+            m = evaluate_mot_sequences(gt, result, lengths, benchmark="plain")[COMBINED]
+            scores.setdefault(name, []).append((100 * m["IDF1"], int(m["IDSW"])))
+    print(f"\nCombined IDF1 / IDSW per training seed ({', '.join(map(str, seeds))}):\n")
+    print("| tracker | " + " | ".join(f"seed {s}" for s in seeds) + " | mean | range |")
+    print("|---|" + "---|" * (len(seeds) + 2))
+    for name, values in scores.items():
+        idf1, idsw = np.array([v[0] for v in values]), np.array([v[1] for v in values])
+        cells = " | ".join(f"{a:.1f} / {b}" for a, b in values)
+        spread = f"{idf1.min():.1f}-{idf1.max():.1f} / {idsw.min()}-{idsw.max()}"
+        print(f"| {name} | {cells} | {idf1.mean():.1f} / {idsw.mean():.1f} | {spread} |")
 
 
 if __name__ == "__main__":

@@ -212,3 +212,29 @@ def test_bytetrack_reid_reduces_id_switches_on_eth_sunnyday(eth_sunnyday):
     )
     assert scores["reid"]["IDSW"] <= 0.6 * scores["plain"]["IDSW"]
     assert scores["reid"]["IDF1"] > scores["plain"]["IDF1"] + 0.04
+
+
+def test_bytetrack_tracks_alike_with_given_embeddings_and_with_frames(mot15_dir):
+    """Embeddings given for every box and embeddings the tracker takes from the frame (only the
+    boxes that can reach the first association) give the same tracks and the same track
+    features: the low boxes of the second association carry no appearance either way, as in
+    BoT-SORT."""
+    folder = mot15_dir / "TUD-Campus"
+    info, dets, _ = _sequence(folder)
+    model = ReIDModel.histogram()
+    settings = {"high_conf_det_threshold": 0.3, "low_conf_det_threshold": 0.05}
+    from_frames = ByteTrackTracker(frame_rate=info.frame_rate, feature_extractor=model, **settings)
+    given = ByteTrackTracker(frame_rate=info.frame_rate, feature_extractor=model, **settings)
+    second_stage_matches = 0
+    for k, d in enumerate(dets, start=1):
+        frame = cv2.imread(str(folder / "img1" / f"{k:06d}.jpg"))
+        expected = from_frames.update(d, frame)
+        out = given.update(d, embeddings=model.embed(frame, d[:, :4]))
+        np.testing.assert_array_equal(out, expected)
+        np.testing.assert_allclose(  # given embeddings are L2-normalised again: ulps apart
+            given.state_dict()["tracks"]["feature"],
+            from_frames.state_dict()["tracks"]["feature"],
+            atol=1e-6,
+        )
+        second_stage_matches += int(np.sum(d[out[:, 7].astype(int), 4] <= 0.3))
+    assert second_stage_matches > 0  # low boxes were matched: the rule was exercised

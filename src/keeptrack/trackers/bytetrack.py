@@ -275,14 +275,18 @@ class ByteTrackTracker(BaseTracker):
                 detections, frame, timestamp, box_format=box_format, on_invalid=on_invalid
             )
         batch = self._read_detections(detections, box_format, on_invalid)
+        # Every box that can reach the first association, promoted ones included, has an
+        # appearance; the low boxes of the second association have none, as in BoT-SORT (its
+        # low-score detections carry no feature), so given embeddings and embedded frames
+        # track alike.
+        first_stage = batch.confidence > self.high_conf_det_threshold
+        if self.promote_iou_threshold is not None:
+            first_stage |= batch.confidence >= self.promote_score_threshold
         if embeddings is not None:
             dim = self.feature_extractor.dim
-            features = batch.take(check_embeddings(embeddings, batch.input_count, dim))
+            given = batch.take(check_embeddings(embeddings, batch.input_count, dim))
+            features = np.where(first_stage[:, None], given, np.float32(0.0))
         else:
-            # Every box that can reach the first association, promoted ones included.
-            first_stage = batch.confidence > self.high_conf_det_threshold
-            if self.promote_iou_threshold is not None:
-                first_stage |= batch.confidence >= self.promote_score_threshold
             rows = np.flatnonzero(first_stage)
             features = detection_features(self.feature_extractor, frame, batch.xyxy, rows)
         self._det_features = features
